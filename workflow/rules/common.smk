@@ -1,0 +1,102 @@
+# Helpers named for what they return. Top-level code here is cheap: it reads two small
+# YAML files and validates them; nothing is written.
+
+import yaml
+from snakemake.utils import validate
+
+validate(config, schema="../../config/schemas/config.schema.yaml")
+
+with open(config["paths"]["tables"], encoding="utf-8") as _fh:
+    catalogue = yaml.safe_load(_fh)
+validate(catalogue, schema="../../config/schemas/tables.schema.yaml")
+
+PROCESSED = config["paths"]["processed"]
+ANALYSIS = config["paths"]["analysis"]
+OUTPUT = config["paths"]["output"]
+SURVEYS = [s for s in ("handlers", "customers") if s in config["sources"]]
+SOURCES = list(config["sources"])
+
+wildcard_constraints:
+    source="|".join(SOURCES),
+    survey="|".join(SURVEYS),
+    table_id="[A-Za-z0-9_]+",
+    figure_id="[A-Za-z0-9_]+",
+
+
+def source_path(wildcards):
+    """The raw input file of a source."""
+    return config["sources"][wildcards.source]["path"]
+
+
+def source_inputs(wildcards):
+    """The raw file of a source plus what it is checked against (codebook, register, frame)."""
+    spec = config["sources"][wildcards.source]
+    inputs = {"raw": spec["path"]}
+    if "codebook" in spec:
+        inputs["codebook"] = spec["codebook"]
+    if wildcards.source != "register":
+        inputs["register"] = f"{PROCESSED}/register.parquet"
+    if wildcards.source == "handlers":
+        inputs["frame"] = f"{PROCESSED}/frame.parquet"
+    return inputs
+
+
+def codebook_path(survey):
+    """The codebook YAML of a survey."""
+    return config["sources"][survey]["codebook"]
+
+
+def table_spec(table_id):
+    """The catalogue entry of one table."""
+    for spec in catalogue["tables"]:
+        if spec["id"] == table_id:
+            return spec
+    raise ValueError(f"table {table_id!r} is not in {config['paths']['tables']}")
+
+
+def table_ids(kind="survey"):
+    """Ids of the catalogue's tables of one kind (survey tables only for configured surveys)."""
+    return [
+        t["id"]
+        for t in catalogue["tables"]
+        if t.get("kind", "survey") == kind and (kind == "register" or t["survey"] in SURVEYS)
+    ]
+
+
+def by_table_ids():
+    """Ids of survey tables broken out by a group variable (they also get a test)."""
+    return [t for t in table_ids("survey") if table_spec(t).get("by")]
+
+
+def figure_ids():
+    """Ids of tables that have a figure."""
+    return [t["id"] for t in catalogue["tables"] if t.get("figure", "none") != "none"]
+
+
+def table_survey(wildcards):
+    """The survey a table is estimated from."""
+    return table_spec(wildcards.table_id)["survey"]
+
+
+def all_table_csvs():
+    """Every analysis table CSV."""
+    return expand(f"{ANALYSIS}/tables/{{t}}.csv", t=table_ids("survey") + table_ids("register"))
+
+
+def all_test_csvs():
+    """Every test CSV of a by-table."""
+    return expand(f"{ANALYSIS}/tests/{{t}}.csv", t=by_table_ids())
+
+
+def all_figures():
+    """Every figure and its text description."""
+    return expand(f"{ANALYSIS}/figures/{{f}}.{{ext}}", f=figure_ids(), ext=["svg", "txt"])
+
+
+def all_outputs():
+    """The deliverables: workbook, report (PDF and HTML) and everything behind them."""
+    return [
+        f"{OUTPUT}/tables.xlsx",
+        f"{OUTPUT}/report.pdf",
+        f"{OUTPUT}/report.html",
+    ]

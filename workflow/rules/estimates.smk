@@ -1,0 +1,1 @@
+# estimates rules: to be written

@@ -1,0 +1,1 @@
+# ingest rules: to be written

@@ -1,0 +1,1 @@
+# nonresponse rules: to be written

@@ -1,0 +1,1 @@
+# report rules: to be written

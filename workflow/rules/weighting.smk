@@ -1,0 +1,1 @@
+# weighting rules: to be written

@@ -1,0 +1,1 @@
+# workbook rules: to be written
