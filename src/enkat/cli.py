@@ -18,7 +18,13 @@ def remove_partial(outputs: list[str | Path]) -> None:
             path.unlink()
 
 
-def run_step(func: Callable[..., Any], *args: Any, outputs: list[str | Path] = (), log: str | Path | None = None, **kwargs: Any) -> Any:  # type: ignore[assignment]
+def run_step(
+    func: Callable[..., Any],
+    *args: Any,
+    outputs: list[str | Path] = (),
+    log: str | Path | None = None,
+    **kwargs: Any,
+) -> Any:  # type: ignore[assignment]
     """Call `func`; on `EnkatError` print the message once (no traceback), clean up and exit 1."""
     try:
         return func(*args, **kwargs)

@@ -13,7 +13,7 @@ from typing import Any
 
 def _show(value: Any, limit: int = 80) -> str:
     """Quote a value for a message: printable, bounded, never a whole file."""
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…'"
 
 
