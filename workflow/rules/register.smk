@@ -1,0 +1,1 @@
+# register-table rules: to be written
