@@ -69,3 +69,25 @@ def kronor(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     return number(value, 0) + NBSP + "kr"
+
+
+# Swedish display names of the respondent variables a table can be broken out by.
+GROUP_VAR_LABELS = {
+    "office_type": "Kontorstyp",
+    "region": "Region",
+    "area": "Kontorsområde",
+    "wave": "Undersökningsomgång",
+    "mode": "Insamlingssätt",
+    "language": "Språk",
+    "agency": "Samverkansmyndighet",
+}
+
+
+def group_var_label(name: str) -> str:
+    """The Swedish name of a break-out variable ('office_type' -> 'Kontorstyp')."""
+    return GROUP_VAR_LABELS.get(name, name)
+
+
+def quoted(text: str) -> str:
+    """Quote an answer label the Swedish way: ”Ja”."""
+    return f"\u201d{text}\u201d"

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from enkat import fmt
+
 TOTAL = "Totalt"
 UNRELIABLE_MARK = "*"
 
@@ -62,3 +64,49 @@ def unreliable(table: pd.DataFrame, rules: Rules) -> pd.Series:
         width = (table["ci_high"] - table["ci_low"]).to_numpy(dtype=float)
         flag |= pd.Series(np.nan_to_num(width, nan=0.0) > rules.max_ci_width, index=table.index)
     return flag.rename("unreliable")
+
+
+def suppression_reason(table: pd.DataFrame, rules: Rules) -> pd.Series:
+    """Why each cell is suppressed: 'base', 'group' or '' - footnotes differ by reason."""
+    small_base = table["base_n"] < rules.min_base
+    small_group = (table["group"] != TOTAL) & (table["base_n"] < rules.min_group)
+    reason = np.where(small_base, "base", np.where(small_group, "group", ""))
+    return pd.Series(reason, index=table.index, name="reason")
+
+
+def footnote_suppressed(rules: Rules) -> str:
+    """The footnote explaining the '..' symbol."""
+    return (
+        f"{fmt.SUPPRESSED} Uppgiften redovisas inte eftersom färre än "
+        f"{fmt.number(rules.min_base)} har svarat på frågan i gruppen."
+    )
+
+
+def footnote_small_group(rules: Rules) -> str:
+    """The footnote explaining why a small group is not broken out."""
+    return (
+        f"Grupper med färre än {fmt.number(rules.min_group)} svarande redovisas inte separat "
+        f"(visas som {fmt.SUPPRESSED}), men ingår i totalen."
+    )
+
+
+def footnote_unreliable(rules: Rules) -> str | None:
+    """The footnote explaining UNRELIABLE_MARK, or None when no reliability rule is set."""
+    parts = []
+    if rules.min_effective_n is not None:
+        parts.append(f"det effektiva antalet svar är under {fmt.number(rules.min_effective_n)}")
+    if rules.max_ci_width is not None:
+        width = fmt.number(rules.max_ci_width * 100, 0)
+        parts.append(f"konfidensintervallet är bredare än {width} procentenheter")
+    if not parts:
+        return None
+    return f"{UNRELIABLE_MARK} Osäker skattning: " + " eller ".join(parts) + "."
+
+
+def rules_text(rules: Rules) -> list[str]:
+    """The suppression and reliability rules in Swedish, one sentence each, for readers."""
+    lines = [footnote_suppressed(rules), footnote_small_group(rules)]
+    unreliable_note = footnote_unreliable(rules)
+    if unreliable_note:
+        lines.append(unreliable_note)
+    return lines

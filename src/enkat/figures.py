@@ -1,0 +1,433 @@
+"""Figures for the report: deterministic SVG plus a text description drawn from the data.
+
+matplotlib is used because it writes byte-stable SVG once the hash salt and metadata are
+fixed, and because its text can be emitted as paths: the PDF then looks the same whatever
+fonts the reader's machine has (DejaVu Sans covers å, ä, ö, the no-break space and U+2212).
+
+Figure kinds (catalogue `figure:`):
+- `stacked`: one horizontal 100 % bar per grid row (agency, action) with the answer
+  categories in scale order (ColorBrewer RdBu, colour-blind safe); for a register table
+  (T13) one bar per agency with the errand solutions (Okabe-Ito, nominal).
+- `bars`: one bar per answer with its confidence interval; by-tables get one bar per group
+  beside the total (Okabe-Ito).
+- `dotplot`: cost per visit per office by office type on a log scale (T11).
+
+Suppressed cells are not drawn (their place shows '..') and never enter the description.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from enkat import fmt
+from enkat.analysis_files import read_estimates
+from enkat.errors import EnkatError
+from enkat.register_tables import read_register_table
+from enkat.suppression import TOTAL
+
+WIDTH_IN = 6.3  # the PDF's text width (16 cm): drawn at 100 %, fonts stay at 8 pt
+RC: dict[str, Any] = {
+    "svg.hashsalt": "enkat",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.unicode_minus": True,
+    "path.simplify": False,
+}
+SVG_METADATA = {"Date": None, "Creator": None}
+DEMO_NOTE = "Exempeldata"
+DEMO_SENTENCE = "Figuren bygger på exempeldata (syntetiska uppgifter)."
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+             "#000000"]
+TOTAL_COLOUR = "#595959"
+# ColorBrewer RdBu, reversed so that the first (most positive) answer is dark blue; the
+# neutral middle is a light grey instead of near-white so that it shows on white paper.
+RDBU = {
+    2: ["#0571b0", "#ca0020"],
+    3: ["#67a9cf", "#cccccc", "#ef8a62"],
+    4: ["#0571b0", "#92c5de", "#f4a582", "#ca0020"],
+    5: ["#0571b0", "#92c5de", "#cccccc", "#f4a582", "#ca0020"],
+    6: ["#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b"],
+    7: ["#2166ac", "#67a9cf", "#d1e5f0", "#cccccc", "#fddbc7", "#ef8a62", "#b2182b"],
+}
+CHOSEN = "Vald"
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _percent_axis(ax: Axes, limit: float = 1.0) -> None:
+    ax.set_xlim(0, limit)
+    ticks = np.arange(0, limit + 1e-9, 0.25 if limit >= 0.75 else 0.1)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt.percent(x, 0)))
+
+
+def _text_colour(hex_colour: str) -> str:
+    """Black or white label on a fill, whichever contrasts more (WCAG relative luminance)."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    return "black" if luminance > 0.18 else "white"
+
+
+def ordinal_palette(n: int) -> list[str]:
+    """n colours for ordered answer categories (diverging, colour-blind safe)."""
+    if n in RDBU:
+        return RDBU[n]
+    if n == 1:
+        return [RDBU[2][0]]
+    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+
+
+def nominal_palette(n: int) -> list[str]:
+    """n colours for unordered categories (Okabe-Ito; repeats past eight)."""
+    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+
+
+def _new_figure(title: str, height: float, demo: bool) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(_wrap(title, 80), loc="left", fontweight="bold")
+    if demo:
+        fig.text(0.995, 0.005, DEMO_NOTE, ha="right", va="bottom", fontsize=7,
+                 color="#767676", style="italic")
+    return fig, ax
+
+
+def save_svg(fig: Figure, path: str | Path) -> None:
+    """Write a figure as SVG with nothing that varies between runs."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with rc_context(RC):
+        fig.savefig(path, format="svg", metadata=SVG_METADATA)
+
+
+# --- data shaping ----------------------------------------------------------------------------
+
+
+def _ordered(values: pd.Series) -> list[str]:
+    return list(pd.unique(values))
+
+
+def bar_rows(totals: pd.DataFrame) -> pd.DataFrame:
+    """Rows to draw as bars, each with a display `label`.
+
+    A single variable: one bar per category. Multiple choice: the share choosing each
+    option. Several variables otherwise: 'variable: category'.
+    """
+    variables = _ordered(totals["variable"])
+    categories = set(totals["category"])
+    if len(variables) > 1 and categories <= {CHOSEN, "Ej vald"}:
+        rows = totals[totals["category"] == CHOSEN].copy()
+        rows["label"] = rows["variable_label"]
+    elif len(variables) == 1:
+        rows = totals.copy()
+        rows["label"] = rows["category"]
+    else:
+        rows = totals.copy()
+        rows["label"] = rows["variable_label"] + ": " + rows["category"]
+    return rows
+
+
+def _visible(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[~frame["suppressed"] & frame["estimate"].notna()]
+
+
+def _extremes(shares: pd.Series) -> tuple[str, float, str, float]:
+    """Label and value of the largest and the smallest share (first in order on ties)."""
+    high, low = shares.idxmax(), shares.idxmin()
+    return str(high), float(shares[high]), str(low), float(shares[low])
+
+
+# --- survey stacked ---------------------------------------------------------------------------
+
+
+def draw_stacked(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
+    """One 100 % bar per grid row (Totalt), answer categories in scale order."""
+    totals = estimates[estimates["group"] == TOTAL]
+    bars = _ordered(totals["variable_label"])
+    categories = _ordered(totals["category"])
+    colours = ordinal_palette(len(categories))
+    height = 1.3 + 0.38 * len(bars) + 0.2 * max(0, len(categories) - 4)
+    fig, ax = _new_figure(title, height, demo)
+    y = np.arange(len(bars))
+    wide = totals.pivot_table(index="variable_label", columns="category", values="estimate",
+                              aggfunc="first", sort=False).reindex(index=bars, columns=categories)
+    hidden = totals.groupby("variable_label", sort=False)["suppressed"].any().reindex(bars)
+    wide[hidden.to_numpy()] = np.nan
+    left = np.zeros(len(bars))
+    for colour, category in zip(colours, categories, strict=True):
+        widths = wide[category].fillna(0).to_numpy()
+        ax.barh(y, widths, left=left, color=colour, edgecolor="white", linewidth=0.5,
+                label=category, height=0.7)
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w >= 0.06:
+                ax.text(x0 + w / 2, yi, fmt.number(w * 100, 0), ha="center", va="center",
+                        fontsize=7, color=_text_colour(colour))
+        left += widths
+    for yi in np.flatnonzero(hidden.to_numpy()):
+        ax.text(0.01, yi, fmt.SUPPRESSED, va="center", fontsize=8)
+    ax.set_yticks(y, [_wrap(b, 32) for b in bars])
+    ax.invert_yaxis()
+    _percent_axis(ax)
+    ax.tick_params(axis="y", length=0)
+    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False,
+               fontsize=7)
+    return fig
+
+
+def describe_stacked(estimates: pd.DataFrame) -> str:
+    """Where the first and the last answer category were most and least common."""
+    totals = _visible(estimates[estimates["group"] == TOTAL])
+    if totals.empty:
+        return "Alla uppgifter i figuren är för få för att redovisas."
+    categories = _ordered(totals["category"])
+    sentences = []
+    for category in dict.fromkeys([categories[0], categories[-1]]):
+        shares = totals[totals["category"] == category].set_index("variable_label")["estimate"]
+        if len(shares) == 1:
+            sentences.append(
+                f"Andelen som svarat {fmt.quoted(category)} var {fmt.percent(shares.iloc[0])}."
+            )
+            continue
+        high, hv, low, lv = _extremes(shares)
+        sentences.append(
+            f"Andelen som svarat {fmt.quoted(category)} var högst för {high} "
+            f"({fmt.percent(hv)}) och lägst för {low} ({fmt.percent(lv)})."
+        )
+    return " ".join(sentences)
+
+
+# --- survey bars ------------------------------------------------------------------------------
+
+
+def draw_bars(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
+    """Bars with confidence intervals; a by-table shows each group beside the total."""
+    # A group with every cell suppressed is not broken out at all.
+    shown = estimates.groupby("group", sort=False)["suppressed"].all()
+    estimates = estimates[~estimates["group"].map(shown)]
+    groups = _ordered(estimates["group"])
+    groups = [TOTAL, *[g for g in groups if g != TOTAL]] if TOTAL in groups else groups
+    rows = bar_rows(estimates)
+    labels = _ordered(rows["label"])
+    n_groups = len(groups)
+    slot = 0.8 / n_groups
+    height = 1.2 + len(labels) * max(0.35, 0.22 * n_groups) + (0.3 if n_groups > 1 else 0)
+    fig, ax = _new_figure(title, height, demo)
+    colours = [TOTAL_COLOUR, *nominal_palette(n_groups - 1)] if n_groups > 1 else [OKABE_ITO[0]]
+    base = np.arange(len(labels), dtype=float)
+    upper = float(np.nanmax(rows["ci_high"].where(~rows["suppressed"]).to_numpy(dtype=float),
+                            initial=0.0))
+    limit = min(1.0, max(0.5, np.ceil((upper + 0.12) * 10) / 10))
+    for gi, (group, colour) in enumerate(zip(groups, colours, strict=True)):
+        part = rows[rows["group"] == group].set_index("label").reindex(labels)
+        y = base - 0.4 + slot * (gi + 0.5)
+        hidden = part["suppressed"].fillna(True).astype(bool).to_numpy()
+        values = np.where(hidden, np.nan, part["estimate"].to_numpy(dtype=float))
+        low = values - np.where(hidden, np.nan, part["ci_low"].to_numpy(dtype=float))
+        high = np.where(hidden, np.nan, part["ci_high"].to_numpy(dtype=float)) - values
+        ax.barh(y, np.nan_to_num(values), height=slot * 0.9, color=colour, label=group)
+        ax.errorbar(values, y, xerr=np.vstack([low, high]), fmt="none", ecolor="black",
+                    elinewidth=0.7, capsize=1.5)
+        for yi, v, hi, h in zip(y, values, high, hidden, strict=True):
+            text = fmt.SUPPRESSED if h else fmt.percent(v)
+            x = 0.005 if h else v + (0 if np.isnan(hi) else hi) + 0.01
+            ax.text(x, yi, text, va="center", fontsize=6.5 if n_groups > 1 else 7)
+    ax.set_yticks(base, [_wrap(label, 34) for label in labels])
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", length=0)
+    _percent_axis(ax, limit)
+    if n_groups > 1:
+        fig.legend(loc="outside lower center", ncols=min(n_groups, 4), frameon=False, fontsize=7)
+    return fig
+
+
+def describe_bars(estimates: pd.DataFrame) -> str:
+    """The most and least common answer; for a by-table, the groups that differ most."""
+    rows = bar_rows(_visible(estimates))
+    totals = rows[rows["group"] == TOTAL].set_index("label")["estimate"]
+    if totals.empty:
+        return "Alla uppgifter i figuren är för få för att redovisas."
+    high, hv, low, lv = _extremes(totals)
+    multiple = set(estimates["category"]) <= {CHOSEN, "Ej vald"}
+    sentences = [
+        f"Vanligast var svaret {fmt.quoted(high)} ({fmt.percent(hv)})"
+        + (f" och minst vanligt {fmt.quoted(low)} ({fmt.percent(lv)})." if low != high else ".")
+    ]
+    if multiple:
+        sentences.append("Flera svar var möjliga, så andelarna summerar till mer än 100 procent.")
+    others = rows[rows["group"] != TOTAL]
+    shares = others[others["label"] == high].set_index("group")["estimate"]
+    if len(shares) > 1:
+        by = others["group_var"].iloc[0] if "group_var" in others else ""
+        name = fmt.group_var_label(str(by)).lower()
+        gh, ghv, gl, glv = _extremes(shares)
+        sentences.append(
+            f"Uppdelat på {name} var andelen {fmt.quoted(high)} högst för {gh} "
+            f"({fmt.percent(ghv)}) och lägst för {gl} ({fmt.percent(glv)})."
+        )
+    return " ".join(sentences)
+
+
+# --- register figures -------------------------------------------------------------------------
+
+
+def draw_register_stacked(table: pd.DataFrame, title: str, demo: bool) -> Figure:
+    """One 100 % bar per group (agency) with the row categories (solutions), nominal colours."""
+    shares = table[(table["measure"] == "share") & (table["row"] != TOTAL)]
+    bars = _ordered(shares["group"])
+    categories = _ordered(shares["row"])
+    wide = shares.pivot_table(index="group", columns="row", values="value", aggfunc="first",
+                              sort=False).reindex(index=bars, columns=categories).fillna(0)
+    colours = nominal_palette(len(categories))
+    fig, ax = _new_figure(title, 1.5 + 0.4 * len(bars) + 0.15 * len(categories), demo)
+    y = np.arange(len(bars))
+    left = np.zeros(len(bars))
+    for colour, category in zip(colours, categories, strict=True):
+        widths = wide[category].to_numpy()
+        ax.barh(y, widths, left=left, color=colour, edgecolor="white", linewidth=0.5,
+                label=category, height=0.7)
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w >= 0.06:
+                ax.text(x0 + w / 2, yi, fmt.number(w * 100, 0), ha="center", va="center",
+                        fontsize=7, color=_text_colour(colour))
+        left += widths
+    ax.set_yticks(y, bars)
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", length=0)
+    _percent_axis(ax)
+    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False,
+               fontsize=7)
+    return fig
+
+
+def describe_register_stacked(table: pd.DataFrame) -> str:
+    """The category whose share differs most between groups, highest and lowest."""
+    shares = table[(table["measure"] == "share") & (table["row"] != TOTAL)]
+    if shares.empty:
+        return "Figuren saknar uppgifter."
+    spread = shares.groupby("row", sort=False)["value"].agg(lambda s: s.max() - s.min())
+    category = str(spread.idxmax())
+    part = shares[shares["row"] == category].set_index("group")["value"]
+    high, hv, low, lv = _extremes(part)
+    totals = table[(table["measure"] == "errands") & (table["row"] == TOTAL)]
+    count = fmt.number(float(totals["value"].sum()))
+    return (
+        f"Andelen ärenden som löstes genom {fmt.quoted(category)} skilde sig mest mellan "
+        f"myndigheterna: högst för {high} ({fmt.percent(hv)}) och lägst för {low} "
+        f"({fmt.percent(lv)}). Underlaget är {count} registrerade ärenden."
+    )
+
+
+def _dot_offsets(group_sizes: Sequence[int]) -> np.ndarray:
+    """A fixed vertical spread of the dots within a row (deterministic, no random jitter)."""
+    return np.concatenate([((np.arange(n) % 7) - 3) * 0.06 for n in group_sizes] or [[]])
+
+
+def _kronor_ticks(low: float, high: float) -> list[float]:
+    candidates = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]
+    return [t for t in candidates if low / 1.5 <= t <= high * 1.5]
+
+
+def draw_dotplot(table: pd.DataFrame, title: str, demo: bool) -> Figure:
+    """Cost per visit of every office, one row per office type, log scale."""
+    offices = table[(table["block"] == "Per kontor") & (table["measure"] == "cost_per_visit")]
+    types = _ordered(offices["group"])
+    fig, ax = _new_figure(title, 1.3 + 0.55 * len(types), demo)
+    sizes = offices.groupby("group", sort=False).size().reindex(types).to_numpy()
+    position = offices["group"].map({t: i for i, t in enumerate(types)}).to_numpy()
+    y = position + _dot_offsets(list(sizes))
+    colours = nominal_palette(len(types))
+    ax.scatter(offices["value"], y, s=14, c=[colours[p] for p in position], alpha=0.85,
+               linewidths=0.3, edgecolors="white")
+    medians = offices.groupby("group", sort=False)["value"].median().reindex(types)
+    ax.scatter(medians.to_numpy(), np.arange(len(types)), marker="|", s=260, c="black",
+               linewidths=1.2, label="Median")
+    ax.set_xscale("log")
+    values = offices["value"].to_numpy(dtype=float)
+    if values.size:
+        ax.xaxis.set_major_locator(FixedLocator(_kronor_ticks(values.min(), values.max())))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt.kronor(x)))
+    ax.set_yticks(np.arange(len(types)), types)
+    ax.set_ylim(len(types) - 0.5, -0.5)
+    ax.set_xlabel("Kostnad per besök (schablonkostnad / antal besök), logaritmisk skala")
+    ax.grid(axis="x", color="#d9d9d9", linewidth=0.5)
+    ax.set_axisbelow(True)
+    fig.legend(loc="outside lower center", frameon=False, fontsize=7)
+    return fig
+
+
+def describe_dotplot(table: pd.DataFrame) -> str:
+    """The overall range of cost per visit and the office types with the widest span."""
+    offices = table[(table["block"] == "Per kontor") & (table["measure"] == "cost_per_visit")]
+    if offices.empty:
+        return "Figuren saknar uppgifter."
+    spans = offices.groupby("group", sort=False)["value"].agg(["min", "max"])
+    ratio = spans["max"] / spans["min"]
+    widest, narrowest = str(ratio.idxmax()), str(ratio.idxmin())
+
+    def span(kind: str) -> str:
+        return f"{fmt.number(spans.loc[kind, 'min'])}–{fmt.kronor(spans.loc[kind, 'max'])}"
+
+    return (
+        f"Kostnaden per besök för {fmt.number(len(offices))} kontor varierade mellan "
+        f"{fmt.kronor(offices['value'].min())} och {fmt.kronor(offices['value'].max())}. "
+        f"Spannet var störst för {widest} ({span(widest)}) och minst för "
+        f"{narrowest} ({span(narrowest)})."
+    )
+
+
+# --- pipeline step ----------------------------------------------------------------------------
+
+SURVEY_KINDS = {"stacked": (draw_stacked, describe_stacked), "bars": (draw_bars, describe_bars)}
+REGISTER_KINDS = {
+    "stacked": (draw_register_stacked, describe_register_stacked),
+    "dotplot": (draw_dotplot, describe_dotplot),
+}
+
+
+def make_figure(
+    table_csv: str | Path,
+    kind: str,
+    title: str,
+    register: bool,
+    demo: bool,
+    svg_out: str | Path,
+    txt_out: str | Path,
+) -> str:
+    """Pipeline step: draw one catalogue figure and write its text description."""
+    kinds = REGISTER_KINDS if register else SURVEY_KINDS
+    if kind not in kinds:
+        raise EnkatError(
+            "this figure kind is not available for this kind of table",
+            file="config/tables.yaml",
+            column="figure",
+            value=kind,
+            expected="one of " + ", ".join(kinds),
+            hint=f"set `figure:` of the table behind {Path(table_csv).name} to a supported kind",
+        )
+    table = read_register_table(table_csv) if register else read_estimates(table_csv)
+    draw, describe = kinds[kind]
+    with rc_context(RC):
+        fig = draw(table, title, demo)
+        save_svg(fig, svg_out)
+    description = describe(table)
+    if demo:
+        description += " " + DEMO_SENTENCE
+    Path(txt_out).write_text(description + "\n", encoding="utf-8")
+    return description

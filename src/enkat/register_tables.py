@@ -1,0 +1,387 @@
+"""Register analyses: visits and cost per visit, the errand week, customer response rates.
+
+Every register table is written as one long CSV, `analysis/tables/<table_id>.csv`, with the
+columns in `REGISTER_COLUMNS`, so that the workbook, figures and report read all of them the
+same way:
+
+- `block`: a sub-table ("Per kontorstyp", "Per kontor", ...); blocks are shown in file order;
+- `group_var`, `group`: an outer row dimension inside the block (Swedish label and value),
+  empty strings when the block has none;
+- `row_var`, `row`: the row dimension (Swedish label and value);
+- `measure`, `measure_label`: a machine name and its Swedish column header;
+- `unit`: `count`, `kronor` or `proportion` (0-1) - decides the number format downstream;
+- `value`: the number, unrounded.
+
+Cost per visit uses the standard running cost per office type from config
+(`register.standard_costs`, keyed by raw office-type code) as the source report does:
+for a type, standard cost divided by mean visits (T10); for one office, standard cost
+divided by its visits (T11). Offices without visits have no cost per visit and are left out
+of T11 (counted in its `offices` measure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from enkat.errors import EnkatError
+
+REGISTER_COLUMNS = [
+    "table_id",
+    "block",
+    "group_var",
+    "group",
+    "row_var",
+    "row",
+    "measure",
+    "measure_label",
+    "unit",
+    "value",
+]
+UNITS = ("count", "kronor", "proportion")
+TOTAL = "Totalt"
+ALL_OFFICES = "Samtliga kontor"
+
+# measure -> (Swedish column header, unit)
+MEASURES: dict[str, tuple[str, str]] = {
+    "offices": ("Antal kontor", "count"),
+    "visits_total": ("Antal besök (summa)", "count"),
+    "visits_mean": ("Antal besök (medel)", "count"),
+    "visits_min": ("Antal besök minimum", "count"),
+    "visits_max": ("Antal besök maximum", "count"),
+    "visits": ("Antal besök", "count"),
+    "standard_cost": ("Schablonkostnad (kr)", "kronor"),
+    "cost_per_visit": ("Kostnad/besök (kr)", "kronor"),
+    "cost_per_visit_min": ("Kostnad/besök min (kr)", "kronor"),
+    "cost_per_visit_max": ("Kostnad/besök max (kr)", "kronor"),
+    "errands": ("Antal ärenden", "count"),
+    "share": ("Andel", "proportion"),
+    "answers": ("Antal svar", "count"),
+    "response_rate": ("Svar i förhållande till besök", "proportion"),
+}
+
+# The processed files each analysis reads (keys of the `inputs` mapping).
+ANALYSIS_INPUTS: dict[str, tuple[str, ...]] = {
+    "cost_per_visit": ("register",),
+    "cost_per_visit_range": ("register",),
+    "errand_solutions": ("errands",),
+    "customer_response": ("customers", "visits"),
+}
+COST_ANALYSES = ("cost_per_visit", "cost_per_visit_range")
+
+
+def _long(
+    wide: pd.DataFrame,
+    table_id: str,
+    block: str,
+    row_var: str,
+    measures: list[str],
+    group_var: str = "",
+) -> pd.DataFrame:
+    """Melt a wide frame (columns `group`, `row` and the measures) into REGISTER_COLUMNS."""
+    frame = wide.copy()
+    if "group" not in frame:
+        frame["group"] = ""
+    long = frame.melt(
+        id_vars=["group", "row"], value_vars=measures, var_name="measure", value_name="value"
+    )
+    # Keep the block's row order, measures grouped per row as a reader scans them.
+    long["_row"] = np.tile(np.arange(len(frame)), len(measures))
+    long["_measure"] = np.repeat(np.arange(len(measures)), len(frame))
+    long = long.sort_values(["_row", "_measure"], kind="stable").dropna(subset=["value"])
+    long["table_id"] = table_id
+    long["block"] = block
+    long["group_var"] = group_var
+    long["row_var"] = row_var
+    long["measure_label"] = long["measure"].map(lambda m: MEASURES[m][0])
+    long["unit"] = long["measure"].map(lambda m: MEASURES[m][1])
+    long["value"] = long["value"].astype(float)
+    return long[REGISTER_COLUMNS].reset_index(drop=True)
+
+
+def _require(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise EnkatError(
+            "a processed file lacks columns a register table needs",
+            file=f"processed/{source}.parquet",
+            column=missing[0],
+            expected="columns " + ", ".join(columns),
+            hint="rebuild the processed file (snakemake processed/" + source + ".parquet)",
+        )
+
+
+def _check_office_types(frame: pd.DataFrame, labels: list[str], source: str) -> None:
+    unknown = sorted(set(frame["office_type"].dropna().astype(str)) - set(labels))
+    if unknown:
+        raise EnkatError(
+            "an office type is not among the configured office types",
+            file=f"processed/{source}.parquet",
+            column="office_type",
+            value=unknown[0],
+            expected="one of " + ", ".join(labels),
+            hint="add the type to config register.office_types",
+        )
+
+
+def _standard_costs(
+    office_types: Mapping[str, str], standard_costs: Mapping[str, float], present: list[str]
+) -> pd.Series:
+    """Standard cost per office-type label; every type present must have one."""
+    by_label = {office_types[code]: float(cost) for code, cost in standard_costs.items()
+                if code in office_types}
+    missing = [label for label in present if label not in by_label]
+    if missing:
+        code = next(c for c, label in office_types.items() if label == missing[0])
+        raise EnkatError(
+            "an office type has no standard running cost",
+            file="config/config.yaml",
+            column="register.standard_costs",
+            value=code,
+            expected="a cost in kronor for every office type in the register",
+            hint=f"add `{code}: <kronor>` under register.standard_costs",
+        )
+    return pd.Series(by_label, dtype=float)
+
+
+def _typed_register(register: pd.DataFrame, office_types: Mapping[str, str]) -> pd.DataFrame:
+    _require(register, ["office_id", "office_name", "office_type", "visits"], "register")
+    labels = list(office_types.values())
+    _check_office_types(register, labels, "register")
+    frame = register[["office_id", "office_name", "office_type", "visits"]].copy()
+    frame["office_type"] = pd.Categorical(frame["office_type"].astype(str), categories=labels)
+    frame["visits"] = pd.to_numeric(frame["visits"], errors="coerce").astype(float)
+    return frame
+
+
+def cost_per_visit(
+    register: pd.DataFrame,
+    table_id: str,
+    office_types: Mapping[str, str],
+    standard_costs: Mapping[str, float],
+) -> pd.DataFrame:
+    """T10: offices, visits and standard cost per visit by office type, plus all offices."""
+    frame = _typed_register(register, office_types)
+    by_type = frame.groupby("office_type", observed=True)["visits"].agg(
+        offices="count", visits_total="sum", visits_mean="mean"
+    )
+    costs = _standard_costs(office_types, standard_costs, list(by_type.index.astype(str)))
+    by_type["standard_cost"] = costs.reindex(by_type.index.astype(str)).to_numpy()
+    by_type["cost_per_visit"] = by_type["standard_cost"] / by_type["visits_mean"]
+    total_cost = (by_type["standard_cost"] * by_type["offices"]).sum()
+    total = pd.DataFrame(
+        {
+            "offices": [by_type["offices"].sum()],
+            "visits_total": [by_type["visits_total"].sum()],
+            "visits_mean": [frame["visits"].mean()],
+            "standard_cost": [np.nan],
+            "cost_per_visit": [total_cost / by_type["visits_total"].sum()],
+        },
+        index=[ALL_OFFICES],
+    )
+    wide = pd.concat([by_type.set_axis(by_type.index.astype(str)), total])
+    wide = wide.rename_axis("row").reset_index()
+    wide["cost_per_visit"] = wide["cost_per_visit"].replace([np.inf, -np.inf], np.nan)
+    measures = ["offices", "visits_total", "visits_mean", "standard_cost", "cost_per_visit"]
+    return _long(wide, table_id, "Per kontorstyp", "Kontorstyp", measures)
+
+
+def cost_per_visit_range(
+    register: pd.DataFrame,
+    table_id: str,
+    office_types: Mapping[str, str],
+    standard_costs: Mapping[str, float],
+) -> pd.DataFrame:
+    """T11: min and max visits and the span of cost per visit by type, and every office."""
+    frame = _typed_register(register, office_types)
+    frame = frame[frame["visits"] > 0]
+    costs = _standard_costs(
+        office_types, standard_costs, list(frame["office_type"].dropna().unique().astype(str))
+    )
+    frame["cost_per_visit"] = frame["office_type"].astype(str).map(costs) / frame["visits"]
+    by_type = frame.groupby("office_type", observed=True).agg(
+        offices=("visits", "count"),
+        visits_max=("visits", "max"),
+        visits_min=("visits", "min"),
+        cost_per_visit_min=("cost_per_visit", "min"),
+        cost_per_visit_max=("cost_per_visit", "max"),
+    )
+    wide = by_type.set_axis(by_type.index.astype(str)).rename_axis("row").reset_index()
+    summary = _long(
+        wide,
+        table_id,
+        "Per kontorstyp",
+        "Kontorstyp",
+        ["offices", "visits_max", "visits_min", "cost_per_visit_min", "cost_per_visit_max"],
+    )
+    offices = frame.sort_values(["office_type", "cost_per_visit", "office_name"], kind="stable")
+    offices = pd.DataFrame(
+        {
+            "group": offices["office_type"].astype(str).to_numpy(),
+            "row": offices["office_name"].astype(str).to_numpy(),
+            "visits": offices["visits"].to_numpy(),
+            "cost_per_visit": offices["cost_per_visit"].to_numpy(),
+        }
+    )
+    detail = _long(
+        offices, table_id, "Per kontor", "Kontor", ["visits", "cost_per_visit"], "Kontorstyp"
+    )
+    return pd.concat([summary, detail], ignore_index=True)
+
+
+def _display_order(values: pd.Series) -> list[str]:
+    """Categories in their declared order if categorical, else in order of first appearance."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().astype(str))
+        return [str(c) for c in values.cat.categories if str(c) in present]
+    return list(pd.unique(values.dropna().astype(str)))
+
+
+def errand_solutions(errands: pd.DataFrame, table_id: str) -> pd.DataFrame:
+    """T13: errands and the share solved each way, per agency, with each agency's total."""
+    _require(errands, ["errand_id", "agency", "solution"], "errands")
+    agencies = sorted(_display_order(errands["agency"]))
+    solutions = _display_order(errands["solution"])
+    counts = pd.crosstab(errands["agency"].astype(str), errands["solution"].astype(str))
+    counts = counts.reindex(index=agencies, columns=solutions, fill_value=0)
+    counts[TOTAL] = counts.sum(axis=1)
+    shares = counts.div(counts[TOTAL], axis=0)
+    wide = pd.DataFrame(
+        {
+            "group": np.repeat(agencies, len(solutions) + 1),
+            "row": np.tile([*solutions, TOTAL], len(agencies)),
+            "errands": counts.to_numpy().ravel(),
+            "share": shares.to_numpy().ravel(),
+        }
+    )
+    return _long(
+        wide,
+        table_id,
+        "Per samverkansmyndighet",
+        "Lösning",
+        ["errands", "share"],
+        "Samverkansmyndighet",
+    )
+
+
+def customer_response(
+    customers: pd.DataFrame,
+    visits: pd.DataFrame,
+    table_id: str,
+    office_types: Mapping[str, str],
+) -> pd.DataFrame:
+    """KUND_SVAR: answers, visits and answers per visit by wave and office type.
+
+    The visits file holds, per wave, the surveyed offices and their visits during the
+    survey period; answers from an office not in it for that wave cannot be related to
+    visits and are an input error.
+    """
+    _require(customers, ["respondent_id", "office_id", "wave", "office_type"], "customers")
+    _require(visits, ["office_id", "wave", "visits", "office_type"], "visits")
+    labels = list(office_types.values())
+    _check_office_types(visits, labels, "visits")
+    answers = customers[["office_id", "wave"]].astype(str)
+    surveyed = visits[["office_id", "wave", "office_type"]].astype(str)
+    surveyed["visits"] = pd.to_numeric(visits["visits"], errors="coerce").to_numpy(dtype=float)
+    joined = answers.merge(surveyed, on=["office_id", "wave"], how="left", indicator=True)
+    orphan = joined["_merge"] == "left_only"
+    if orphan.any():
+        first = int(np.flatnonzero(orphan.to_numpy())[0])
+        raise EnkatError(
+            "customer answers come from an office that has no visits for that wave",
+            file="processed/visits.parquet",
+            row=first + 2,
+            column="office_id",
+            value=f"{joined['office_id'].iloc[first]} ({joined['wave'].iloc[first]})",
+            expected="every surveyed office and wave in the visits file",
+            hint="add the office's visits for the wave to the visits source",
+        )
+    waves = sorted(surveyed["wave"].unique())
+    key = ["wave", "office_type"]
+    n_answers = joined.groupby(key).size().rename("answers")
+    per_type = surveyed.groupby(key).agg(offices=("office_id", "nunique"), visits=("visits", "sum"))
+    per_type = per_type.join(n_answers, how="left").fillna({"answers": 0})
+    per_wave = per_type.groupby(level="wave").sum()
+    per_wave["offices"] = surveyed.groupby("wave")["office_id"].nunique()
+    per_wave.index = pd.MultiIndex.from_arrays([per_wave.index, [TOTAL] * len(per_wave)], names=key)
+    wide = pd.concat([per_type, per_wave])
+    order = pd.MultiIndex.from_product([waves, [*labels, TOTAL]], names=key)
+    wide = wide.reindex(order).dropna(how="all")
+    wide["response_rate"] = wide["answers"] / wide["visits"].where(wide["visits"] > 0)
+    wide = wide.reset_index().rename(columns={"wave": "group", "office_type": "row"})
+    return _long(
+        wide,
+        table_id,
+        "Per omgång och kontorstyp",
+        "Kontorstyp",
+        ["offices", "answers", "visits", "response_rate"],
+        "Omgång",
+    )
+
+
+def build_register_table(
+    table_id: str,
+    analysis: str,
+    sources: Mapping[str, pd.DataFrame],
+    office_types: Mapping[str, str],
+    standard_costs: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Run one catalogue register analysis on the processed frames it needs."""
+    costs = standard_costs or {}
+    analyses: dict[str, Callable[[], pd.DataFrame]] = {
+        "cost_per_visit": lambda: cost_per_visit(
+            sources["register"], table_id, office_types, costs
+        ),
+        "cost_per_visit_range": lambda: cost_per_visit_range(
+            sources["register"], table_id, office_types, costs
+        ),
+        "errand_solutions": lambda: errand_solutions(sources["errands"], table_id),
+        "customer_response": lambda: customer_response(
+            sources["customers"], sources["visits"], table_id, office_types
+        ),
+    }
+    if analysis not in analyses:
+        raise EnkatError(
+            "unknown register analysis",
+            file="config/tables.yaml",
+            column="analysis",
+            value=analysis,
+            expected="one of " + ", ".join(analyses),
+            hint=f"fix the `analysis` of table {table_id}",
+        )
+    return analyses[analysis]()
+
+
+def write_register_table(
+    table_id: str,
+    analysis: str,
+    inputs: Mapping[str, str | Path],
+    output: str | Path,
+    office_types: Mapping[str, str],
+    standard_costs: Mapping[str, float] | None = None,
+) -> None:
+    """Read the processed files, build the table and write its long CSV."""
+    sources = {key: pd.read_parquet(path) for key, path in inputs.items()}
+    table = build_register_table(table_id, analysis, sources, office_types, standard_costs)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False, lineterminator="\n")
+
+
+def read_register_table(path: str | Path) -> pd.DataFrame:
+    """Read a register table CSV with its string columns kept as strings."""
+    text_columns = {c: str for c in REGISTER_COLUMNS if c != "value"}
+    table = pd.read_csv(path, dtype=text_columns, keep_default_na=False)
+    missing = [c for c in REGISTER_COLUMNS if c not in table.columns]
+    if missing:
+        raise EnkatError(
+            "a register table lacks columns",
+            file=str(path),
+            column=missing[0],
+            expected="columns " + ", ".join(REGISTER_COLUMNS),
+            hint="rebuild it with snakemake",
+        )
+    table["value"] = pd.to_numeric(table["value"], errors="coerce")
+    return table

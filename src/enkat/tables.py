@@ -1,0 +1,289 @@
+"""The table catalogue: items expanded into variables, and long estimate tables.
+
+A catalogue entry (config/tables.yaml) names an `item` (all its variables: grid rows,
+multiple-choice options) or `variables`, an optional `by` variable and an optional
+`filter`. `estimate_table` turns it into the long table of docs/architecture.md in one pass
+per variable over the design's index arrays; `write_table` is the pipeline step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from enkat.design import Design, confidence_interval, proportions
+from enkat.errors import EnkatError
+from enkat.raoscott import rao_scott
+from enkat.suppression import TOTAL, Rules, suppressed
+
+TABLE_COLUMNS = [
+    "table_id", "survey", "variable", "variable_label", "group_var", "group", "category",
+    "n", "base_n", "estimate", "se", "ci_low", "ci_high", "deff", "suppressed",
+]
+TEST_COLUMNS = ["table_id", "variable", "group_var", "statistic", "ndf", "ddf", "p_value"]
+
+
+@dataclass(frozen=True)
+class TableVariable:
+    """One variable of a table: its column, display label and base categories."""
+
+    name: str
+    label: str
+    categories: tuple[str, ...]
+    not_in_base: tuple[str, ...] = ()
+
+
+def expand(spec: Mapping[str, Any], codebook: Any, data: pd.DataFrame | None = None,
+           source: str = "config/tables.yaml") -> list[TableVariable]:
+    """The variables a catalogue entry shows, in codebook order.
+
+    `item` takes every codebook variable of the item; `variables` names columns, each a
+    codebook variable or (not in the codebook) a respondent column whose observed values
+    are its categories.
+    """
+    table_id = spec.get("id", "?")
+    if spec.get("item"):
+        try:
+            found = codebook.variables(spec["item"])
+        except (KeyError, ValueError, EnkatError) as err:
+            raise EnkatError(
+                f"table {table_id} names an item the codebook lacks", file=source,
+                column="item", value=spec["item"], expected="an item id of the codebook",
+                hint="correct the item id or add the item to the codebook",
+            ) from err
+        return [_from_codebook(v) for v in found]
+    names = spec.get("variables") or []
+    if not names:
+        raise EnkatError(f"table {table_id} names neither item nor variables", file=source,
+                         expected="item: <id> or variables: [...]")
+    known = {v.name: v for v in codebook.variables()} if codebook is not None else {}
+    out = []
+    for name in names:
+        if name in known:
+            out.append(_from_codebook(known[name]))
+        elif data is not None and name in data.columns:
+            values = pd.Series(data[name].dropna().astype(str).unique()).sort_values()
+            out.append(TableVariable(name, name, tuple(values)))
+        else:
+            raise EnkatError(f"table {table_id} names an unknown variable", file=source,
+                             column="variables", value=name,
+                             expected="a codebook variable or a respondent column")
+    return out
+
+
+def _from_codebook(v: Any) -> TableVariable:
+    return TableVariable(v.name, v.label, tuple(v.categories), tuple(v.not_in_base))
+
+
+def category_codes(values: pd.Series, categories: Sequence[str], ignore: Sequence[str] = (),
+                   source: str = "data") -> np.ndarray:
+    """Index of each value in `categories`; -1 for null and for `ignore` (shown, not in base).
+
+    Works on the distinct values only, so a million rows cost one factorisation.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = pd.Index(categories)
+    lookup = labels.get_indexer(pd.Index(uniques).astype(str))
+    unknown = (lookup < 0) & ~pd.Index(uniques).astype(str).isin(list(ignore))
+    if unknown.any():
+        bad = str(pd.Index(uniques)[np.flatnonzero(unknown)[0]])
+        row = int(np.flatnonzero(values.astype(str).to_numpy() == bad)[0]) + 1
+        raise EnkatError(
+            "a value is not a category of the variable", file=source, row=row,
+            column=str(values.name), value=bad, expected=", ".join(categories),
+            hint="correct the codebook or the data",
+        )
+    lookup = np.append(lookup, -1)  # code -1 (null) indexes the appended -1
+    return lookup[codes]
+
+
+def group_codes(values: pd.Series, order: Sequence[str] | None = None
+                ) -> tuple[np.ndarray, list[str]]:
+    """Group index per row (-1 for null) and the group labels, in `order` then sorted."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        used = values.cat.remove_unused_categories()
+        codes, uniques = used.cat.codes.to_numpy(), used.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True, sort=True)
+    present = [str(u) for u in uniques]
+    ordered = [g for g in (order or []) if g in present]
+    ordered += [g for g in present if g not in ordered]
+    remap = np.append(pd.Index(ordered).get_indexer(present), -1)
+    return remap[codes], ordered
+
+
+def filter_mask(data: pd.DataFrame, spec_filter: Mapping[str, Sequence[str]] | None,
+                source: str = "config/tables.yaml") -> np.ndarray:
+    """Rows a table's `filter` keeps (every condition must hold)."""
+    keep = np.ones(len(data), dtype=bool)
+    for column, allowed in (spec_filter or {}).items():
+        if column not in data.columns:
+            raise EnkatError("a table filter names an unknown column", file=source,
+                             column="filter", value=column,
+                             expected=f"a column of the survey data: {', '.join(data.columns)}")
+        inside = data[column].astype("string").isin([str(a) for a in allowed])
+        keep &= inside.fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
+def estimate_table(
+    data: pd.DataFrame,
+    design: Design,
+    variables: Sequence[TableVariable],
+    by: str | None = None,
+    spec_filter: Mapping[str, Sequence[str]] | None = None,
+    confidence_level: float = 0.95,
+    ci_method: str = "logit",
+    group_order: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Estimates (long) and, for a by-table, Rao-Scott tests. `data` rows follow the design."""
+    keep = filter_mask(data, spec_filter)
+    if by is not None and by not in data.columns:
+        raise EnkatError("the by variable is not a column of the survey data", column="by",
+                         value=by, expected=", ".join(map(str, data.columns)))
+    if by is not None:
+        groups, labels = group_codes(data[by], group_order)
+    else:
+        groups, labels = np.full(len(data), -1), []
+    blocks, tests = [], []
+    for var in variables:
+        if var.name not in data.columns:
+            raise EnkatError("a table variable is not in the survey data", column=var.name,
+                             expected="a column of processed/<survey>.parquet",
+                             hint="check the codebook and the ingest step")
+        codes = category_codes(data[var.name], var.categories, var.not_in_base)
+        codes = np.where(keep, codes, -1)
+        K = len(var.categories)
+        blocks.append(_block(design, codes, K, None, 1, [TOTAL], var, "", confidence_level,
+                             ci_method))
+        if by is not None:
+            blocks.append(_block(design, codes, K, groups, len(labels), labels, var, by,
+                                 confidence_level, ci_method))
+            test = rao_scott(design, codes, groups)
+            tests.append({"variable": var.name, "group_var": by, "statistic": test.statistic,
+                          "ndf": test.ndf, "ddf": test.ddf, "p_value": test.p_value})
+    estimates = pd.concat(blocks, ignore_index=True)
+    return estimates, pd.DataFrame(tests, columns=TEST_COLUMNS[1:])
+
+
+def _block(design: Design, codes: np.ndarray, K: int, groups: np.ndarray | None, G: int,
+           labels: Sequence[str], var: TableVariable, group_var: str, level: float,
+           ci_method: str) -> pd.DataFrame:
+    """The rows of one variable for one set of domains (Totalt, or every group)."""
+    est = proportions(design, codes, K, groups, G)
+    low, high = confidence_interval(est.estimate, est.variance, est.base_n[:, None],
+                                    est.df[:, None], level, ci_method)
+    return pd.DataFrame({
+        "variable": var.name,
+        "variable_label": var.label,
+        "group_var": group_var,
+        "group": np.repeat(np.asarray(labels, dtype=object), K),
+        "category": np.tile(np.asarray(var.categories, dtype=object), G),
+        "n": est.n.ravel().astype(np.int64),
+        "base_n": np.repeat(est.base_n, K).astype(np.int64),
+        "estimate": est.estimate.ravel(),
+        "se": est.se.ravel(),
+        "ci_low": low.ravel(),
+        "ci_high": high.ravel(),
+        "deff": est.deff.ravel(),
+        "df": np.repeat(est.df, K),
+    })
+
+
+def align(table: Any, respondent_ids: Any, source: str) -> pd.DataFrame:
+    """The survey rows (an Arrow table) in design order, as pandas without the ids.
+
+    Every respondent must have exactly one weight. The usual case - the weights were
+    written in survey order - is one vectorised comparison.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = table["respondent_id"].combine_chunks().cast(pa.string())
+    weights_ids = pa.array(respondent_ids).cast(pa.string())
+    rest = table.drop_columns(["respondent_id"])
+    if len(ids) == len(weights_ids) and pc.all(pc.equal(ids, weights_ids)).as_py():
+        return rest.to_pandas()
+    where = pd.Index(ids.to_pandas()).get_indexer(weights_ids.to_pandas())
+    if (where < 0).any() or len(ids) != len(weights_ids):
+        missing = weights_ids.to_pandas()[where < 0]
+        raise EnkatError(
+            "the survey data and its weights hold different respondents", file=source,
+            column="respondent_id", value=missing.iloc[0] if len(missing) else len(ids),
+            expected="one weight per respondent", hint="rerun the weighting step",
+        )
+    return rest.take(pa.array(where)).to_pandas()
+
+
+def write_table(
+    spec: Mapping[str, Any],
+    survey_path: str | Path,
+    weights_path: str | Path,
+    codebook_path: str | Path,
+    estimation: Mapping[str, Any],
+    suppression: Mapping[str, Any],
+    group_orders: Mapping[str, Sequence[str]],
+    table_out: str | Path,
+    test_out: str | Path | None = None,
+) -> pd.DataFrame:
+    """Pipeline step: `analysis/tables/<id>.csv` (and `analysis/tests/<id>.csv` if by)."""
+    codebook = load_codebook(codebook_path)
+    design, ids = Design.read(weights_path)
+    variables_hint = spec.get("variables") or []
+    names = [v.name for v in codebook.variables(spec["item"])] if spec.get("item") else []
+    columns = ["respondent_id", *names, *variables_hint, *(spec.get("filter") or {})]
+    if spec.get("by"):
+        columns.append(spec["by"])
+    data = read_columns(survey_path, list(dict.fromkeys(columns)))
+    data = align(data, ids, str(survey_path))
+    variables = expand(spec, codebook, data)
+    by = spec.get("by")
+    estimates, tests = estimate_table(
+        data, design, variables, by, spec.get("filter"),
+        float(estimation["confidence_level"]), str(estimation["ci_method"]),
+        (group_orders or {}).get(by) if by else None,
+    )
+    estimates.insert(0, "survey", spec["survey"])
+    estimates.insert(0, "table_id", spec["id"])
+    estimates["suppressed"] = suppressed(estimates, Rules.from_config(dict(suppression)))
+    table = estimates[TABLE_COLUMNS]
+    write_csv(table, table_out)
+    if test_out is not None:
+        tests.insert(0, "table_id", spec["id"])
+        write_csv(tests[TEST_COLUMNS], test_out)
+    return table
+
+
+def load_codebook(path: str | Path) -> Any:
+    """The survey's codebook (enkat.codebook, imported late: only the step needs it)."""
+    from enkat.codebook import load_codebook as load
+
+    return load(path)
+
+
+def read_columns(path: str | Path, columns: Sequence[str]) -> Any:
+    """Some columns of a Parquet file as an Arrow table (answers dictionary-encoded)."""
+    import pyarrow.parquet as pq
+
+    have = pq.read_schema(path).names
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise EnkatError("the survey data lacks a column the table needs", file=str(path),
+                         column=missing[0], expected=f"one of {', '.join(have)}",
+                         hint="check the table's item, variables, by and filter")
+    return pq.read_table(path, columns=list(columns), read_dictionary=[
+        c for c in columns if c != "respondent_id"])
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Byte-reproducible CSV: UTF-8, LF, full float precision, empty for missing."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")

@@ -1,0 +1,607 @@
+"""The Excel workbook `output/tables.xlsx`: what report writers copy and statisticians check.
+
+- Numbers are stored as numbers with number formats (percent, thousands), never as text;
+  only the suppression symbol '..' replaces a number.
+- Every text cell from data, codebook or config goes through `_text`, which forces the
+  string type and a quote prefix, so a label beginning with '=', '+', '-' or '@' can never
+  be read as a formula.
+- The file is byte-reproducible: document dates come from config `project.source_date_epoch`
+  (else SOURCE_DATE_EPOCH, else `project.date`), and the zip is rewritten with fixed entry
+  dates, a fixed entry order and one compression level (openpyxl stamps the current time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
+
+from enkat import fmt
+from enkat.analysis_files import read_estimates, read_numeric_csv, read_tests
+from enkat.errors import EnkatError
+from enkat.register_tables import read_register_table
+from enkat.suppression import (
+    TOTAL,
+    Rules,
+    footnote_small_group,
+    footnote_suppressed,
+    footnote_unreliable,
+    rules_text,
+    suppression_reason,
+    unreliable,
+)
+
+PERCENT = "0.0 %"
+COUNT = "#,##0"
+KRONOR = '#,##0 "kr"'
+DECIMAL2 = "0.00"
+DECIMAL3 = "0.000"
+UNIT_FORMATS = {"count": COUNT, "kronor": KRONOR, "proportion": PERCENT}
+FORMULA_START = ("=", "+", "-", "@")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+ITALIC = Font(italic=True)
+DEMO_FONT = Font(bold=True, color="C00000")
+TABLE_STYLE = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+ZIP_DATE_MIN = (1980, 1, 1, 0, 0, 0)
+
+SURVEY_HEADERS = ["Rad", "Svarsalternativ", "Andel", "KI nedre", "KI övre", "Antal svar (n)",
+                  "Bas (n)", "Not"]
+DEMO_TEXT = ("Exempeldata: tabellerna bygger på syntetiska uppgifter och beskriver inte "
+             "verkliga förhållanden.")
+ROUNDING_NOTE = ("Andelarna är avrundade till en decimal och summerar därför inte alltid "
+                 "till 100 procent. Avrundning sker uppåt vid 5 (0,05 blir 0,1).")
+MULTIPLE_NOTE = "Flera svar var möjliga; andelarna summerar till mer än 100 procent."
+REGISTER_SOURCES = {
+    "cost_per_visit": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
+                      "kontorstyp. Kostnad per besök = schablonkostnad / genomsnittligt antal "
+                      "besök för kontorstypen.",
+    "cost_per_visit_range": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
+                            "kontorstyp. Kostnad per besök för ett kontor = schablonkostnad / "
+                            "kontorets antal besök; kontor utan besök ingår inte.",
+    "errand_solutions": "Källa: ärenderegistreringen. Andel av myndighetens registrerade "
+                        "ärenden.",
+    "customer_response": "Källa: kundundersökningen och antal besök per kontor under "
+                         "undersökningsperioden. Svar i förhållande till besök = antal svar / "
+                         "antal besök.",
+}
+WEIGHTING_METHODS = {
+    "none": "ingen viktning",
+    "classes": "cellviktning (svarsbortfall inom viktklasser)",
+    "poststratify": "poststratifiering",
+    "rake": "kalibrering mot marginaler (raking)",
+}
+NONRESPONSE_TITLES = {
+    "nonresponse_rates": "Bortfallsanalys: svarsfrekvens per grupp (handläggarenkäten)",
+    "nonresponse_tests": "Bortfallsanalys: test av skillnader i svarsbenägenhet",
+    "nonresponse_r_indicators": "Bortfallsanalys: R-indikatorer (representativitet)",
+    "nonresponse_customers": "Kundundersökningen: svar i förhållande till besök",
+}
+METHOD_HEADERS = {
+    "stratum": "Viktklass", "N": "Population (N)", "n": "Svarande (n)",
+    "response_rate": "Svarsfrekvens", "weight": "Vikt", "deff": "Designeffekt (Kish)",
+    "kish_deff": "Designeffekt (Kish)", "effective_n": "Effektivt n", "survey": "Undersökning",
+    "variable": "Variabel", "group": "Grupp", "statistic": "Teststatistika", "p_value": "p-värde",
+    "ndf": "Frihetsgrader (täljare)", "ddf": "Frihetsgrader (nämnare)",
+}
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def _text(cell: Cell, value: Any) -> Cell:
+    """Write text that can never become a formula (string type, quote prefix if needed)."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
+def _number(cell: Cell, value: Any, number_format: str) -> Cell:
+    """Write a number with its format; missing becomes the '–' symbol."""
+    if value is None or pd.isna(value):
+        return _text(cell, fmt.MISSING)
+    cell.value = float(value) if not float(value).is_integer() else int(value)
+    cell.number_format = number_format
+    return cell
+
+
+class SheetWriter:
+    """Appends rows to a sheet and remembers the width each column needs."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.row = 1
+        self.widths: dict[int, int] = {}
+
+    def line(self, text: str, font: Font | None = None) -> None:
+        cell = _text(self.ws.cell(self.row, 1), text)
+        if font is not None:
+            cell.font = font
+        self.row += 1
+
+    def blank(self) -> None:
+        self.row += 1
+
+    def cells(self, values: Sequence[tuple[Any, str | None]], font: Font | None = None) -> None:
+        """One row: (value, number format) pairs; format None means text."""
+        for col, (value, number_format) in enumerate(values, start=1):
+            cell = self.ws.cell(self.row, col)
+            if number_format is None:
+                _text(cell, "" if value is None else value)
+                self.widths[col] = max(self.widths.get(col, 0), len(str(value or "")))
+            else:
+                _number(cell, value, number_format)
+                self.widths[col] = max(self.widths.get(col, 0), 10)
+            if font is not None:
+                cell.font = font
+        self.row += 1
+
+    def table(self, name: str, first_row: int, n_cols: int) -> None:
+        """Make the rows from `first_row` (the header) to the last written an Excel Table."""
+        last = self.row - 1
+        if last <= first_row:
+            return
+        ref = f"A{first_row}:{get_column_letter(n_cols)}{last}"
+        table = Table(displayName=name, ref=ref)
+        table.tableStyleInfo = TABLE_STYLE
+        self.ws.add_table(table)
+
+    def finish(self, freeze_row: int | None, title_rows: int) -> None:
+        """Column widths, frozen header, print setup (landscape, fit to width, titles)."""
+        for col, width in self.widths.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = min(60, max(9, width + 2))
+        if freeze_row:
+            self.ws.freeze_panes = f"A{freeze_row}"
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        if freeze_row:
+            self.ws.print_title_rows = f"1:{freeze_row - 1}"
+        elif title_rows:
+            self.ws.print_title_rows = f"1:{title_rows}"
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+def survey_texts(codebook_path: str | Path) -> dict[str, Any]:
+    """Title, period, population and item question texts from a codebook YAML."""
+    path = Path(codebook_path)
+    try:
+        book = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise EnkatError("cannot read the codebook", file=str(path), value=str(err),
+                         hint="check the codebook path in config sources") from None
+    items = {str(item.get("id")): str(item.get("text", "")) for item in book.get("items", [])}
+    return {
+        "title": str(book.get("title", "")),
+        "period": str(book.get("period", "")),
+        "population": str(book.get("population", "")),
+        "items": items,
+    }
+
+
+def build_epoch(project: Mapping[str, Any]) -> int:
+    """The fixed creation time: config, else SOURCE_DATE_EPOCH, else the report date."""
+    if project.get("source_date_epoch") is not None:
+        return int(project["source_date_epoch"])
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    date = dt.date.fromisoformat(str(project.get("date", "1980-01-01")))
+    return int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC).timestamp())
+
+
+def _sheet_name(table_id: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\']", "_", table_id)[:31]
+    name, k = base, 2
+    while name.lower() in used:
+        suffix = f"_{k}"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(name.lower())
+    return name
+
+
+# --- sheets -----------------------------------------------------------------------------------
+
+
+def _header(w: SheetWriter, spec: Mapping[str, Any], subtitle: str, demo: bool) -> int:
+    w.line(f"{spec['id']}. {spec['title']}", TITLE)
+    if subtitle:
+        w.line(subtitle, ITALIC)
+    if demo:
+        w.line(DEMO_TEXT, DEMO_FONT)
+    w.blank()
+    return w.row
+
+
+def _group_title(group: str, group_var: str) -> str:
+    if group == TOTAL:
+        return TOTAL
+    return f"{fmt.group_var_label(group_var)}: {group}"
+
+
+def write_survey_sheet(
+    ws: Worksheet,
+    spec: Mapping[str, Any],
+    table: pd.DataFrame,
+    tests: pd.DataFrame | None,
+    texts: Mapping[str, Any],
+    rules: Rules,
+    estimation: Mapping[str, Any],
+    demo: bool,
+    response_note: str | None,
+) -> int:
+    """One survey table: a block per group, then tests and footnotes. Returns suppressed cells."""
+    w = SheetWriter(ws)
+    question = texts["items"].get(str(spec.get("item", "")), "")
+    _header(w, spec, question, demo)
+    table = table.reset_index(drop=True)
+    reason = suppression_reason(table, rules).where(table["suppressed"], "")
+    shaky = unreliable(table, rules) & ~table["suppressed"]
+    freeze = None
+    groups = list(pd.unique(table["group"]))
+    groups = [TOTAL, *[g for g in groups if g != TOTAL]] if TOTAL in groups else groups
+    for k, group in enumerate(groups, start=1):
+        block = table[table["group"] == group]
+        w.line(_group_title(group, str(block["group_var"].iloc[0])), BOLD)
+        if group != TOTAL and (reason[block.index] == "group").all():
+            w.line(f"{fmt.SUPPRESSED} Gruppen redovisas inte separat (färre än "
+                   f"{fmt.number(rules.min_group)} svarande).")
+            w.blank()
+            continue
+        head = w.row
+        w.cells([(h, None) for h in SURVEY_HEADERS], BOLD)
+        freeze = freeze or w.row
+        for i, row in block.iterrows():
+            hidden = bool(row["suppressed"])
+            note = fmt.SUPPRESSED if hidden else ("*" if shaky[i] else "")
+            value = [(fmt.SUPPRESSED, None)] if hidden else [(row["estimate"], PERCENT)]
+            ci = ([(fmt.SUPPRESSED, None)] * 2 if hidden
+                  else [(row["ci_low"], PERCENT), (row["ci_high"], PERCENT)])
+            n = (fmt.SUPPRESSED, None) if hidden else (row["n"], COUNT)
+            w.cells([(row["variable_label"], None), (row["category"], None), *value, *ci, n,
+                     (row["base_n"], COUNT), (note, None)])
+        w.table(f"{_table_name(spec['id'])}_{k}", head, len(SURVEY_HEADERS))
+        w.blank()
+    if tests is not None and not tests.empty:
+        _write_tests(w, spec, tests, table, estimation)
+    w.blank()
+    survey_title = ", ".join(t for t in (texts.get("title"), texts.get("period")) if t)
+    notes = [f"Källa: {survey_title}." if survey_title else "",
+             "Vägda andelar med konfidensintervall på "
+             f"{fmt.number(float(estimation.get('confidence_level', 0.95)) * 100)} %-nivån. "
+             "n = ovägt antal svarande som valt svarsalternativet; bas = ovägt antal svarande "
+             "på frågan.",
+             ROUNDING_NOTE]
+    if set(table["category"]) <= {"Vald", "Ej vald"}:
+        notes.append(MULTIPLE_NOTE)
+    if response_note:
+        notes.append(response_note)
+    if (reason == "base").any():
+        notes.append(footnote_suppressed(rules))
+    if (reason == "group").any():
+        notes.append(footnote_small_group(rules))
+    if shaky.any() and footnote_unreliable(rules):
+        notes.append(str(footnote_unreliable(rules)))
+    if demo:
+        notes.append("Exempeldata.")
+    for note in filter(None, notes):
+        w.line(note)
+    w.widths[1] = max(w.widths.get(1, 0), 30)
+    w.finish(freeze, 3)
+    return int(table["suppressed"].sum())
+
+
+def _table_name(table_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]", "_", table_id)
+    return name if name[:1].isalpha() else f"T_{name}"
+
+
+def _write_tests(w: SheetWriter, spec: Mapping[str, Any], tests: pd.DataFrame,
+                 table: pd.DataFrame, estimation: Mapping[str, Any]) -> None:
+    level = float(estimation.get("test_level", 0.05))
+    labels = dict(zip(table["variable"], table["variable_label"], strict=False))
+    w.line("Test av skillnader mellan grupperna (Rao–Scotts F-test)", BOLD)
+    head = w.row
+    headers = ["Rad", "F", "Frihetsgrader (täljare)", "Frihetsgrader (nämnare)", "p-värde",
+               f"Skillnad på {fmt.number(level * 100)} %-nivån"]
+    w.cells([(h, None) for h in headers], BOLD)
+    for _, row in tests.iterrows():
+        differs = "Ja" if row["p_value"] < level else "Nej"
+        w.cells([(labels.get(row["variable"], row["variable"]), None),
+                 (row["statistic"], DECIMAL2), (row["ndf"], DECIMAL2), (row["ddf"], DECIMAL2),
+                 (row["p_value"], DECIMAL3), (differs, None)])
+    w.table(f"{_table_name(spec['id'])}_test", head, len(headers))
+    w.blank()
+
+
+def write_register_sheet(ws: Worksheet, spec: Mapping[str, Any], table: pd.DataFrame,
+                         demo: bool) -> None:
+    """One register table: a block per `block`, rows by (group, row), columns by measure."""
+    w = SheetWriter(ws)
+    _header(w, spec, "", demo)
+    freeze = None
+    for k, block_name in enumerate(pd.unique(table["block"]), start=1):
+        block = table[table["block"] == block_name]
+        w.line(str(block_name), BOLD)
+        measures = list(pd.unique(block["measure"]))
+        labels = dict(zip(block["measure"], block["measure_label"], strict=False))
+        units = dict(zip(block["measure"], block["unit"], strict=False))
+        grouped = (block["group"] != "").any()
+        keys = ["group", "row"] if grouped else ["row"]
+        wide = block.pivot_table(index=keys, columns="measure", values="value", aggfunc="first",
+                                 sort=False).reindex(columns=measures)
+        dims = ([block["group_var"].iloc[0]] if grouped else []) + [block["row_var"].iloc[0]]
+        head = w.row
+        w.cells([(h, None) for h in [*dims, *[labels[m] for m in measures]]], BOLD)
+        freeze = freeze or w.row
+        for key, values in wide.iterrows():
+            key_cells = [(part, None) for part in (key if isinstance(key, tuple) else (key,))]
+            w.cells([*key_cells, *[(values[m], UNIT_FORMATS.get(units[m], DECIMAL2))
+                                   for m in measures]])
+        w.table(f"{_table_name(spec['id'])}_{k}", head, len(dims) + len(measures))
+        w.blank()
+    w.line(REGISTER_SOURCES.get(str(spec.get("analysis")), "Källa: registeruppgifter."))
+    if demo:
+        w.line("Exempeldata.")
+    w.finish(freeze, 3)
+
+
+def write_about_sheet(
+    ws: Worksheet,
+    project: Mapping[str, Any],
+    surveys: Mapping[str, Mapping[str, Any]],
+    weighting: Mapping[str, Any],
+    rules: Rules,
+    estimation: Mapping[str, Any],
+    contents: Sequence[tuple[str, str, str]],
+    suppressed_cells: int,
+    total_cells: int,
+) -> None:
+    """'Om tabellerna': data, period, weighting, columns, symbols, rules, contents."""
+    w = SheetWriter(ws)
+    w.line(str(project.get("title", "")), TITLE)
+    if project.get("subtitle"):
+        w.line(str(project["subtitle"]), ITALIC)
+    w.line(f"{project.get('organisation', '')}, {project.get('date', '')}, "
+           f"version {project.get('version', '')}")
+    if project.get("demo"):
+        w.line(DEMO_TEXT, DEMO_FONT)
+    w.blank()
+    w.line("Underlag", BOLD)
+    for texts in surveys.values():
+        head = ", ".join(str(p) for p in (texts.get("title"), texts.get("period")) if p)
+        population = f" Population: {texts['population']}." if texts.get("population") else ""
+        w.line(f"{head}.{population}")
+    w.line("Registeruppgifter: kontorsregistret, besök per kontor och omgång, "
+           "ärenderegistreringen.")
+    w.blank()
+    w.line("Viktning", BOLD)
+    for key, spec in weighting.items():
+        method = WEIGHTING_METHODS.get(str(spec.get("method")), str(spec.get("method")))
+        classes = ", ".join(fmt.group_var_label(c).lower() for c in spec.get("classes", []))
+        name = surveys.get(key, {}).get("title") or key
+        text = f"{name}: {method}"
+        if classes and spec.get("method") != "none":
+            text += f" efter {classes}"
+        if spec.get("min_respondents"):
+            text += (f"; klasser med färre än {fmt.number(spec['min_respondents'])} svarande "
+                     "slås ihop med en närliggande klass")
+        w.line(text + ". Se bladet Metod.")
+    level = fmt.number(float(estimation.get("confidence_level", 0.95)) * 100)
+    ci_method = estimation.get("ci_method", "logit")
+    w.line(f"Konfidensintervall på {level} %-nivån ({ci_method}-metoden); skillnader mellan "
+           "grupper testas med Rao–Scotts F-test.")
+    w.blank()
+    w.line("Kolumner", BOLD)
+    head = w.row
+    w.cells([("Kolumn", None), ("Betydelse", None)], BOLD)
+    for name, meaning in [
+        ("Andel", "vägd andel av dem som besvarat frågan (bas), i procent"),
+        ("KI nedre, KI övre", "konfidensintervallets gränser"),
+        ("Antal svar (n)", "ovägt antal svarande som valt svarsalternativet"),
+        ("Bas (n)", "ovägt antal svarande på frågan i gruppen"),
+        ("Not", f"{fmt.SUPPRESSED} = undertryckt uppgift, * = osäker skattning"),
+    ]:
+        w.cells([(name, None), (meaning, None)])
+    w.table("Kolumner", head, 2)
+    w.blank()
+    w.line("Symboler", BOLD)
+    w.line(f"{fmt.SUPPRESSED}  uppgiften redovisas inte (för få svar)")
+    w.line("*  osäker skattning")
+    w.line(f"{fmt.MISSING}  uppgift saknas")
+    w.blank()
+    w.line("Regler för redovisning", BOLD)
+    for line in rules_text(rules):
+        w.line(line)
+    w.line(f"Antal undertryckta celler: {fmt.number(suppressed_cells)} av "
+           f"{fmt.number(total_cells)}.")
+    w.line(ROUNDING_NOTE)
+    w.blank()
+    w.line("Tabeller", BOLD)
+    head = w.row
+    w.cells([("Blad", None), ("Tabell", None), ("Kapitel", None)], BOLD)
+    for sheet, title, chapter in contents:
+        w.cells([(sheet, None), (title, None), (chapter, None)])
+        link = ws.cell(w.row - 1, 1)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!A1")
+    w.table("Innehall", head, 3)
+    w.widths[1] = 24
+    w.widths[2] = 80
+    w.finish(None, 0)
+
+
+def write_method_sheet(ws: Worksheet, weights: Mapping[str, str | Path],
+                       nonresponse: Sequence[str | Path], demo: bool) -> None:
+    """'Metod': response rates and weights per class, design effects, nonresponse analysis."""
+    w = SheetWriter(ws)
+    w.line("Metod: svarsfrekvens, vikter och bortfallsanalys", TITLE)
+    if demo:
+        w.line(DEMO_TEXT, DEMO_FONT)
+    w.blank()
+    blocks = [(f"Vikter och svarsfrekvens: {key}", path) for key, path in weights.items()]
+    blocks += [(NONRESPONSE_TITLES.get(Path(p).stem, f"Bortfallsanalys: {Path(p).stem}"), p)
+               for p in nonresponse]
+    for k, (title, path) in enumerate(blocks, start=1):
+        frame = read_numeric_csv(path)
+        w.line(title, BOLD)
+        head = w.row
+        headers = [METHOD_HEADERS.get(c, c) for c in frame.columns]
+        w.cells([(h, None) for h in _unique(headers)], BOLD)
+        formats = [_method_format(c, frame[c]) for c in frame.columns]
+        for values in frame.itertuples(index=False):
+            w.cells(list(zip(values, formats, strict=True)))
+        w.table(f"Metod_{k}", head, len(frame.columns))
+        w.blank()
+    w.finish(None, 0)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out
+
+
+def _method_format(column: str, values: pd.Series) -> str | None:
+    if not pd.api.types.is_numeric_dtype(values):
+        return None
+    if any(key in column for key in ("rate", "share", "proportion", "percent")):
+        return PERCENT
+    if pd.api.types.is_integer_dtype(values) or column in {"N", "n"}:
+        return COUNT
+    return DECIMAL3
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+
+def customer_response_note(table: pd.DataFrame) -> str:
+    """'Svar i förhållande till besök: 2019 2,4 %, ...' from the customer-response table."""
+    rates = table[(table["measure"] == "response_rate") & (table["row"] == TOTAL)]
+    parts = [f"{g} {fmt.percent(v)}" for g, v in zip(rates["group"], rates["value"], strict=True)]
+    return "Svar i förhållande till antal besök: " + ", ".join(parts) + "." if parts else ""
+
+
+def build_workbook(
+    catalogue: Sequence[Mapping[str, Any]],
+    chapters: Sequence[Mapping[str, Any]],
+    tables: Mapping[str, str | Path],
+    tests: Mapping[str, str | Path],
+    codebooks: Mapping[str, str | Path],
+    weights: Mapping[str, str | Path],
+    nonresponse: Sequence[str | Path],
+    project: Mapping[str, Any],
+    suppression: Mapping[str, Any],
+    estimation: Mapping[str, Any],
+    weighting: Mapping[str, Any],
+) -> Workbook:
+    """Assemble the workbook in catalogue order."""
+    rules = Rules.from_config(dict(suppression))
+    demo = bool(project.get("demo"))
+    surveys = {key: survey_texts(path) for key, path in codebooks.items()}
+    chapter_titles = {c["id"]: c["title"] for c in chapters}
+    register = {s["id"]: read_register_table(tables[s["id"]]) for s in catalogue
+                if s.get("kind", "survey") == "register" and s["id"] in tables}
+    response = next((customer_response_note(register[s["id"]]) for s in catalogue
+                     if s.get("analysis") == "customer_response" and s["id"] in register), None)
+    wb = Workbook()
+    about = wb.active
+    about.title = "Om tabellerna"
+    method = wb.create_sheet("Metod")
+    used = {"om tabellerna", "metod"}
+    contents, suppressed_cells, total_cells = [], 0, 0
+    for spec in catalogue:
+        if spec["id"] not in tables:
+            continue
+        name = _sheet_name(spec["id"], used)
+        ws = wb.create_sheet(name)
+        contents.append((name, spec["title"], chapter_titles.get(spec.get("chapter", ""), "")))
+        if spec.get("kind", "survey") == "register":
+            write_register_sheet(ws, spec, register[spec["id"]], demo)
+            continue
+        table = read_estimates(tables[spec["id"]])
+        test = read_tests(tests[spec["id"]]) if spec["id"] in tests else None
+        texts = surveys.get(str(spec.get("survey")), {"items": {}})
+        note = response if spec.get("survey") == "customers" else None
+        suppressed_cells += write_survey_sheet(ws, spec, table, test, texts, rules, estimation,
+                                               demo, note)
+        total_cells += len(table)
+    write_about_sheet(about, project, surveys, weighting, rules, estimation, contents,
+                      suppressed_cells, total_cells)
+    write_method_sheet(method, weights, nonresponse, demo)
+    wb.properties.title = str(project.get("title", ""))
+    wb.properties.creator = str(project.get("author") or project.get("organisation", ""))
+    wb.properties.language = "sv-SE"
+    wb.properties.subject = str(project.get("subtitle", ""))
+    wb.calculation = CalcProperties(fullCalcOnLoad=False)
+    return wb
+
+
+def save_reproducible(wb: Workbook, path: str | Path, epoch: int) -> None:
+    """Save with fixed document dates and a zip whose bytes depend only on the content."""
+    when = dt.datetime.fromtimestamp(epoch, tz=dt.UTC).replace(tzinfo=None)
+    wb.properties.created = when
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    wb.properties.modified = when  # openpyxl stamps 'now' while saving: write it again
+    core = tostring(wb.properties.to_tree())
+    stamp = max(ZIP_DATE_MIN, when.timetuple()[:6])
+    with zipfile.ZipFile(buffer) as source:
+        names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for name in names:
+                data = core if name == "docProps/core.xml" else source.read(name)
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 0
+                info.external_attr = 0
+                target.writestr(info, data, compresslevel=6)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(out.getvalue())
+
+
+def write_workbook(
+    catalogue: Sequence[Mapping[str, Any]],
+    chapters: Sequence[Mapping[str, Any]],
+    tables: Mapping[str, str | Path],
+    tests: Mapping[str, str | Path],
+    codebooks: Mapping[str, str | Path],
+    weights: Mapping[str, str | Path],
+    nonresponse: Sequence[str | Path],
+    project: Mapping[str, Any],
+    suppression: Mapping[str, Any],
+    estimation: Mapping[str, Any],
+    weighting: Mapping[str, Any],
+    output: str | Path,
+) -> None:
+    """Pipeline step: `output/tables.xlsx`."""
+    wb = build_workbook(catalogue, chapters, tables, tests, codebooks, weights, nonresponse,
+                        project, suppression, estimation, weighting)
+    save_reproducible(wb, output, build_epoch(project))

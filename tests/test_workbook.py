@@ -1,0 +1,176 @@
+"""The workbook: values equal the analysis CSVs, formats, safety, suppression, reproducibility."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from enkat.register_tables import build_register_table
+from enkat.workbook import PERCENT, write_workbook
+from tests.publication_fixtures import by_table, grid_table, group_tests, write
+
+CODEBOOK = """\
+survey: handlers
+title: Enkät till servicehandläggare
+period: april 2022
+population: Alla servicehandläggare
+items:
+  - id: T03
+    type: grid
+    text: "Är det tydligt för dig var gränsen går?"
+  - id: T05
+    type: single
+    text: "=HYPERLINK(\\"http://x\\") Finns det en samsyn?"
+"""
+PROJECT = {"title": "Servicekontoren", "organisation": "RK", "date": "2022-11-15",
+           "version": "1.0", "demo": True, "source_date_epoch": 1668470400}
+RULES = {"min_base": 5, "min_group": 10,
+         "reliability": {"min_effective_n": 30, "max_ci_width": 0.3}}
+ESTIMATION = {"confidence_level": 0.95, "ci_method": "logit", "test_level": 0.05}
+CATALOGUE = [
+    {"id": "T03", "survey": "handlers", "item": "T03", "title": "Tydlighet", "chapter": "a"},
+    {"id": "T05", "survey": "handlers", "item": "T05", "by": "office_type", "title": "Samsyn",
+     "chapter": "a"},
+    {"id": "T11", "kind": "register", "analysis": "cost_per_visit_range", "title": "Kostnad",
+     "chapter": "k"},
+]
+
+
+def build(folder: Path, out: str = "tables.xlsx", **project: Any) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    write(grid_table(), folder / "T03.csv")
+    write(by_table(), folder / "T05.csv")
+    write(group_tests(), folder / "tests_T05.csv")
+    register = pd.DataFrame({"office_id": ["1", "2", "3"], "office_name": ["A", "+B", "C"],
+                             "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"],
+                             "visits": [1000, 200, 50]})
+    t11 = build_register_table("T11", "cost_per_visit_range", {"register": register},
+                               {"stort": "Stort kontor", "litet": "Litet kontor"},
+                               {"stort": 1e6, "litet": 2e5})
+    write(t11, folder / "T11.csv")
+    write(pd.DataFrame({"stratum": ["Stort kontor", "Litet kontor"], "N": [300, 100],
+                        "n": [200, 80], "response_rate": [2 / 3, 0.8], "weight": [1.5, 1.25]}),
+          folder / "w.csv")
+    path = folder / out
+    write_workbook(
+        CATALOGUE, [{"id": "a", "title": "Arbetssätt"}],
+        {t: folder / f"{t}.csv" for t in ("T03", "T05", "T11")},
+        {"T05": folder / "tests_T05.csv"}, {"handlers": folder / "cb.yaml"},
+        {"handlers": folder / "w.csv"}, [], {**PROJECT, **project}, RULES, ESTIMATION,
+        {"handlers": {"method": "classes", "classes": ["office_type"], "min_respondents": 10}},
+        path,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("wb"))
+
+
+def data_rows(ws: Any) -> list[tuple[Any, ...]]:
+    """Rows under each 'Rad | Svarsalternativ' header, until the block ends."""
+    rows, inside = [], False
+    for row in ws.iter_rows(values_only=True):
+        if row[:2] == ("Rad", "Svarsalternativ"):
+            inside = True
+            continue
+        if inside and row[1] is None:
+            inside = False
+        if inside:
+            rows.append(row)
+    return rows
+
+
+def test_sheets_in_order(book: Path) -> None:
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["Om tabellerna", "Metod", "T03", "T05", "T11"]
+
+
+def test_values_equal_the_csv_cell_by_cell(book: Path) -> None:
+    wb = load_workbook(book)
+    for table_id, table in (("T03", grid_table()), ("T05", by_table())):
+        shown = table[~((table["group"] != "Totalt") & (table["base_n"] < 10))]
+        rows = data_rows(wb[table_id])
+        assert len(rows) == len(shown)
+        for row, (_, expected) in zip(rows, shown.iterrows(), strict=True):
+            assert row[0] == expected["variable_label"]
+            assert row[1] == expected["category"]
+            assert row[6] == expected["base_n"]
+            if expected["suppressed"]:
+                assert row[2:6] == ("..", "..", "..", "..")
+            else:
+                assert row[2] == pytest.approx(expected["estimate"], abs=1e-12)
+                assert row[3] == pytest.approx(expected["ci_low"], abs=1e-12)
+                assert row[4] == pytest.approx(expected["ci_high"], abs=1e-12)
+                assert row[5] == expected["n"]
+
+
+def test_numbers_are_numbers_with_percent_format(book: Path) -> None:
+    ws = load_workbook(book)["T03"]
+    header = next(r for r in ws.iter_rows() if r[0].value == "Rad")
+    first = ws[header[0].row + 1]
+    assert first[2].data_type == "n" and first[2].number_format == PERCENT
+    assert first[5].data_type == "n"
+
+
+def test_formula_like_labels_stay_text(book: Path) -> None:
+    wb = load_workbook(book)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+"))]
+    assert {c.value for c in cells} >= {"=Delvis, formel?", "+B",
+                                        '=HYPERLINK("http://x") Finns det en samsyn?'}
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    with zipfile.ZipFile(book) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name), name
+
+
+def test_suppression_and_small_groups(book: Path) -> None:
+    wb = load_workbook(book)
+    texts = [c for row in wb["T05"].iter_rows(values_only=True) for c in row if c]
+    assert any("Gruppen redovisas inte separat" in str(t) for t in texts)
+    about = [c for row in wb["Om tabellerna"].iter_rows(values_only=True) for c in row if c]
+    suppressed = int(grid_table()["suppressed"].sum() + by_table()["suppressed"].sum())
+    total = len(grid_table()) + len(by_table())
+    assert f"Antal undertryckta celler: {suppressed} av {total}." in about
+    assert any(str(t).startswith("Exempeldata") for t in about)
+    notes = [c for row in wb["T03"].iter_rows(values_only=True) for c in row if c]
+    assert any(str(t).startswith(".. Uppgiften redovisas inte") for t in notes)
+
+
+def test_tests_block_and_frozen_print_setup(book: Path) -> None:
+    ws = load_workbook(book)["T05"]
+    row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Samsyn" and r[5] == "Ja")
+    assert row[1] == pytest.approx(2.345) and row[4] == pytest.approx(0.0321)
+    assert ws.freeze_panes == "A7"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1
+    assert "T05_1" in ws.tables
+
+
+def test_register_sheet_values(book: Path) -> None:
+    rows = list(load_workbook(book)["T11"].iter_rows(values_only=True))
+    assert ("Litet kontor", "C", 50, 4000) in [r[:4] for r in rows]
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    first = build(tmp_path / "a")
+    second = build(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    props = load_workbook(first).properties
+    assert props.created.year == 2022 and props.modified == props.created
+    assert props.language == "sv-SE" and props.title == "Servicekontoren"
+
+
+def test_no_demo_note_outside_demo(tmp_path: Path) -> None:
+    wb = load_workbook(build(tmp_path, demo=False))
+    texts = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert not any("Exempeldata" in str(t) for t in texts)

@@ -1,0 +1,24 @@
+"""Thin script: output/tables.xlsx (see enkat.workbook)."""
+
+from enkat.cli import run_step
+from enkat.workbook import write_workbook
+
+sm = snakemake  # type: ignore[name-defined]  # noqa: F821
+
+run_step(
+    write_workbook,
+    sm.params.catalogue,
+    sm.params.chapters,
+    dict(zip(sm.params.table_ids, sm.input.tables, strict=True)),
+    dict(zip(sm.params.test_ids, sm.input.tests, strict=True)),
+    dict(zip(sm.params.surveys, sm.input.codebooks, strict=True)),
+    dict(zip(sm.params.surveys, sm.input.weights, strict=True)),
+    list(sm.input.nonresponse),
+    sm.params.project,
+    sm.params.suppression,
+    sm.params.estimation,
+    sm.params.weighting,
+    sm.output[0],
+    outputs=list(sm.output),
+    log=sm.log[0],
+)
