@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PARTS = ("Snakefile", "workflow", "config", "raw/demo", "report_templates")
+PROJECT_PARTS = (
+    "Snakefile",
+    "workflow",
+    "config",
+    "raw/demo",
+    "report_templates",
+    "environment.yml",
+)
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
@@ -30,7 +37,9 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run snakemake in `workdir` the way an auditor does."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1668470400"}
     result = subprocess.run(
@@ -42,7 +51,9 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
         timeout=900,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 

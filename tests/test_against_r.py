@@ -18,15 +18,28 @@ FIXTURES = Path(__file__).parent / "fixtures" / "r"
 
 DESIGNS = {
     # name: (input file, variables, by variables, filter)
-    "census": ("input_census.csv",
-               {"qa": ("Alltid", "Ofta", "Sällan", "Aldrig"), "qb": ("Ja", "Nej", "Vet ej"),
-                "qc": ("Vald", "Ej vald")},
-               ["region", "office_type"], None),
-    "customers": ("input_customers.csv",
-                  {"HJALP": ("Ja", "Delvis", "Nej"), "TID": ("Ja", "Delvis", "Nej")},
-                  ["wave", "mode", "office_type"], None),
-    "customers2021": ("input_customers.csv", {"HJALP": ("Ja", "Delvis", "Nej")},
-                      ["office_type"], {"wave": ["2021"]}),
+    "census": (
+        "input_census.csv",
+        {
+            "qa": ("Alltid", "Ofta", "Sällan", "Aldrig"),
+            "qb": ("Ja", "Nej", "Vet ej"),
+            "qc": ("Vald", "Ej vald"),
+        },
+        ["region", "office_type"],
+        None,
+    ),
+    "customers": (
+        "input_customers.csv",
+        {"HJALP": ("Ja", "Delvis", "Nej"), "TID": ("Ja", "Delvis", "Nej")},
+        ["wave", "mode", "office_type"],
+        None,
+    ),
+    "customers2021": (
+        "input_customers.csv",
+        {"HJALP": ("Ja", "Delvis", "Nej")},
+        ["office_type"],
+        {"wave": ["2021"]},
+    ),
     "raked": ("weights_rake.csv", {"qa": ("Ja", "Nej")}, ["region"], None),
 }
 if (FIXTURES / "demo_input.csv").is_file() and (FIXTURES / "estimates_demo.csv").is_file():
@@ -34,7 +47,8 @@ if (FIXTURES / "demo_input.csv").is_file() and (FIXTURES / "estimates_demo.csv")
     DESIGNS["demo"] = (
         "demo_input.csv",
         {v: tuple(g["category"]) for v, g in _spec.groupby("variable", sort=False)},
-        ["office_type", "region"], None,
+        ["office_type", "region"],
+        None,
     )
 
 
@@ -53,8 +67,12 @@ def ours(name: str, ci_method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def theirs(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    est = pd.read_csv(FIXTURES / f"estimates_{name}.csv", dtype={"group": str, "group_var": str},
-                      keep_default_na=False, na_values=[""])
+    est = pd.read_csv(
+        FIXTURES / f"estimates_{name}.csv",
+        dtype={"group": str, "group_var": str},
+        keep_default_na=False,
+        na_values=[""],
+    )
     est["group_var"] = est["group_var"].fillna("")
     tests = pd.read_csv(FIXTURES / f"tests_{name}.csv", dtype={"group_var": str})
     return est, tests
@@ -90,14 +108,16 @@ def test_estimates_and_standard_errors_match_r(design_name: str) -> None:
 
 def test_design_effects_match_r(design_name: str) -> None:
     both = merged(design_name)
-    np.testing.assert_allclose(both["deff"], both["deff_r"], rtol=1e-6, atol=1e-6,
-                               equal_nan=True)
+    np.testing.assert_allclose(both["deff"], both["deff_r"], rtol=1e-6, atol=1e-6, equal_nan=True)
 
 
-@pytest.mark.parametrize("method,r_low,r_high", [("logit", "ci_low_r", "ci_high_r"),
-                                                  ("beta", "ci_low_beta", "ci_high_beta")])
-def test_confidence_intervals_match_svyciprop(design_name: str, method: str, r_low: str,
-                                              r_high: str) -> None:
+@pytest.mark.parametrize(
+    "method,r_low,r_high",
+    [("logit", "ci_low_r", "ci_high_r"), ("beta", "ci_low_beta", "ci_high_beta")],
+)
+def test_confidence_intervals_match_svyciprop(
+    design_name: str, method: str, r_low: str, r_high: str
+) -> None:
     both = merged(design_name, method)
     # R gives no interval at 0 or 1; with zero variance its beta interval is [0.5, 0.5]
     inner = both[r_low].notna() & (both["se_r"] > 0)

@@ -17,8 +17,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "r"
 
 
 def customers() -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "input_customers.csv", dtype=str, keep_default_na=False,
-                       na_values=[""])
+    return pd.read_csv(
+        FIXTURES / "input_customers.csv", dtype=str, keep_default_na=False, na_values=[""]
+    )
 
 
 def codes_of(data: pd.DataFrame, column: str, cats: list[str]) -> np.ndarray:
@@ -39,11 +40,16 @@ def test_dense_and_hashed_psu_totals_agree(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_census_as_clusters_of_one_equals_the_census() -> None:
-    data = pd.read_csv(FIXTURES / "input_census.csv", dtype=str, keep_default_na=False,
-                       na_values=[""])
+    data = pd.read_csv(
+        FIXTURES / "input_census.csv", dtype=str, keep_default_na=False, na_values=[""]
+    )
     census = Design.from_weights(data)
-    clusters = Design.build(data["weight"].astype(float), data["stratum"], data["psu"],
-                            data["population_size"].astype(float))
+    clusters = Design.build(
+        data["weight"].astype(float),
+        data["stratum"],
+        data["psu"],
+        data["population_size"].astype(float),
+    )
     assert census.one_row_psu
     k = codes_of(data, "qa", ["Alltid", "Ofta", "Sällan", "Aldrig"])
     g = codes_of(data, "region", ["Nord", "Mitt", "Syd", "Öst"])
@@ -55,8 +61,9 @@ def test_a_census_as_clusters_of_one_equals_the_census() -> None:
 
 def test_domains_keep_the_whole_design() -> None:
     """A domain's SE uses every PSU of its strata (zeros outside), unlike a new design."""
-    data = pd.read_csv(FIXTURES / "input_census.csv", dtype=str, keep_default_na=False,
-                       na_values=[""])
+    data = pd.read_csv(
+        FIXTURES / "input_census.csv", dtype=str, keep_default_na=False, na_values=[""]
+    )
     d = Design.from_weights(data)
     k = codes_of(data, "qb", ["Ja", "Nej"])
     g = codes_of(data, "region", ["Nord", "Mitt"])
@@ -74,14 +81,14 @@ def test_ci_at_zero_and_one_is_clopper_pearson_with_the_domain_n() -> None:
     assert low[0] == 0 and high[1] == 1
     assert high[0] == pytest.approx(1 - 0.025 ** (1 / 40), rel=1e-6)
     assert low[1] == pytest.approx(0.025 ** (1 / 40), rel=1e-6)
-    _, bhigh = confidence_interval(p, np.zeros(2), np.array([40, 40]), np.array([39, 39]),
-                                      method="beta")
+    _, bhigh = confidence_interval(
+        p, np.zeros(2), np.array([40, 40]), np.array([39, 39]), method="beta"
+    )
     assert bhigh[0] == pytest.approx(1 - 0.025 ** (1 / 40), rel=1e-9)
 
 
 def test_ci_without_degrees_of_freedom_is_missing() -> None:
-    low, high = confidence_interval(np.array([0.4]), np.array([0.01]), np.array([3]),
-                                    np.array([0]))
+    low, high = confidence_interval(np.array([0.4]), np.array([0.01]), np.array([3]), np.array([0]))
     assert np.isnan(low[0]) and np.isnan(high[0])
 
 

@@ -37,13 +37,21 @@ def test_bar_description_uses_totals_and_groups() -> None:
 
 
 def register_t11() -> pd.DataFrame:
-    register = pd.DataFrame({"office_id": list("1234"), "office_name": ["A", "B", "C", "D"],
-                             "office_type": ["Stort kontor", "Stort kontor", "Litet kontor",
-                                             "Litet kontor"],
-                             "visits": [100_000, 30_000, 16_000, 575]})
-    return build_register_table("T11", "cost_per_visit_range", {"register": register},
-                                {"stort": "Stort kontor", "litet": "Litet kontor"},
-                                {"stort": 15_300_000, "litet": 3_200_000})
+    register = pd.DataFrame(
+        {
+            "office_id": list("1234"),
+            "office_name": ["A", "B", "C", "D"],
+            "office_type": ["Stort kontor", "Stort kontor", "Litet kontor", "Litet kontor"],
+            "visits": [100_000, 30_000, 16_000, 575],
+        }
+    )
+    return build_register_table(
+        "T11",
+        "cost_per_visit_range",
+        {"register": register},
+        {"stort": "Stort kontor", "litet": "Litet kontor"},
+        {"stort": 15_300_000, "litet": 3_200_000},
+    )
 
 
 def test_dotplot_description() -> None:
@@ -53,10 +61,14 @@ def test_dotplot_description() -> None:
 
 
 def test_register_stacked_description() -> None:
-    errands = pd.DataFrame({"errand_id": list("abcdef"), "office_id": ["K"] * 6,
-                            "agency": ["Skatteverket"] * 3 + ["Arbetsförmedlingen"] * 3,
-                            "solution": ["Verksamhetssystem"] * 3 + ["Digitalt"] * 2
-                            + ["Verksamhetssystem"]})
+    errands = pd.DataFrame(
+        {
+            "errand_id": list("abcdef"),
+            "office_id": ["K"] * 6,
+            "agency": ["Skatteverket"] * 3 + ["Arbetsförmedlingen"] * 3,
+            "solution": ["Verksamhetssystem"] * 3 + ["Digitalt"] * 2 + ["Verksamhetssystem"],
+        }
+    )
     table = build_register_table("T13", "errand_solutions", {"errands": errands}, {})
     text = describe_register_stacked(table)
     assert "”Verksamhetssystem”" in text and "högst för Skatteverket (100,0\u00a0%)" in text

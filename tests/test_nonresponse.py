@@ -39,8 +39,12 @@ def responders(frame: pd.DataFrame) -> pd.DataFrame:
 def test_rates_and_test_of_independence(frame: pd.DataFrame) -> None:
     responded, link = response_indicator(frame, responders(frame))
     assert link == "person"
-    rates = response_rates(frame, responded, ["office_type", "region"],
-                           {"office_type": ["Stort kontor", "Mellanstort kontor"]})
+    rates = response_rates(
+        frame,
+        responded,
+        ["office_type", "region"],
+        {"office_type": ["Stort kontor", "Mellanstort kontor"]},
+    )
     block = rates[rates["variable"] == "office_type"]
     assert list(block["group"])[:2] == ["Stort kontor", "Mellanstort kontor"]
     assert block["N"].sum() == len(frame)
@@ -58,8 +62,10 @@ def test_unlinked_ids_fall_back_to_offices(frame: pd.DataFrame) -> None:
     responded, link = response_indicator(frame, resp)
     assert link == "office"
     per_office = pd.Series(responded).groupby(frame["office_id"].to_numpy()).sum()
-    assert per_office.to_dict() == resp["office_id"].value_counts().reindex(
-        per_office.index, fill_value=0).to_dict()
+    assert (
+        per_office.to_dict()
+        == resp["office_id"].value_counts().reindex(per_office.index, fill_value=0).to_dict()
+    )
 
 
 def test_r_indicator_and_partials(frame: pd.DataFrame) -> None:
@@ -68,8 +74,9 @@ def test_r_indicator_and_partials(frame: pd.DataFrame) -> None:
     rho = propensities(frame, responded, variables)
     assert rho.mean() == pytest.approx(responded.mean(), rel=1e-6)  # logit score equations
     out = r_indicators(rho, partial_categories(frame, variables))
-    value = dict(zip(out["indicator"] + out["variable"] + out["category"], out["value"],
-                     strict=True))
+    value = dict(
+        zip(out["indicator"] + out["variable"] + out["category"], out["value"], strict=True)
+    )
     assert value["R"] == pytest.approx(1 - 2 * np.std(rho, ddof=1))
     parts = out[(out["indicator"] == "partial_unconditional") & (out["variable"] == "office_type")]
     total, cats = parts.iloc[0]["value"], parts.iloc[1:]["value"]
@@ -79,15 +86,22 @@ def test_r_indicator_and_partials(frame: pd.DataFrame) -> None:
 
 
 def test_customer_responses_per_visit() -> None:
-    customers = pd.DataFrame({"respondent_id": list("abcdef"),
-                              "office_id": ["A", "A", "B", "C", "C", "C"],
-                              "wave": ["2019"] * 3 + ["2021"] * 3,
-                              "office_type": ["Stort kontor", "Stort kontor", "Litet kontor"]
-                              + ["Litet kontor"] * 3})
-    visits = pd.DataFrame({"office_id": ["A", "B", "C", "A", "B", "C"],
-                           "wave": ["2019"] * 3 + ["2021"] * 3,
-                           "visits": [100.0, 50.0, 30.0, 90.0, 40.0, 20.0],
-                           "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"] * 2})
+    customers = pd.DataFrame(
+        {
+            "respondent_id": list("abcdef"),
+            "office_id": ["A", "A", "B", "C", "C", "C"],
+            "wave": ["2019"] * 3 + ["2021"] * 3,
+            "office_type": ["Stort kontor", "Stort kontor", "Litet kontor"] + ["Litet kontor"] * 3,
+        }
+    )
+    visits = pd.DataFrame(
+        {
+            "office_id": ["A", "B", "C", "A", "B", "C"],
+            "wave": ["2019"] * 3 + ["2021"] * 3,
+            "visits": [100.0, 50.0, 30.0, 90.0, 40.0, 20.0],
+            "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"] * 2,
+        }
+    )
     out = customer_response(customers, visits, ["Stort kontor", "Litet kontor"])
     row = out[(out["wave"] == "2019") & (out["office_type"] == "Litet kontor")].iloc[0]
     assert (row["n"], row["visits"], row["visits_all_offices"]) == (1, 50.0, 80.0)

@@ -27,8 +27,14 @@ def register() -> pd.DataFrame:
             "office_name": ["Kista", "Malmö City", "Ljusdal", "Åsele", "Flexi A", "Nytt"],
             "region": ["Stockholm och Gotland", "Syd", "Nord", "Nord", "Mitt", "Väst"],
             "area": ["a1", "a2", "a3", "a3", "a4", "a5"],
-            "office_type": ["Stort kontor", "Stort kontor", "Litet kontor", "Litet kontor",
-                            "Flexikontor", "Litet kontor"],
+            "office_type": [
+                "Stort kontor",
+                "Stort kontor",
+                "Litet kontor",
+                "Litet kontor",
+                "Flexikontor",
+                "Litet kontor",
+            ],
             "visits": [100_000, 30_000, 16_000, 575, 108, 0],
         }
     )
@@ -41,8 +47,9 @@ def value(table: pd.DataFrame, measure: str, row: str, group: str = "") -> float
 
 
 def test_cost_per_visit_is_standard_cost_over_mean_visits(register: pd.DataFrame) -> None:
-    table = build_register_table("T10", "cost_per_visit", {"register": register},
-                                 OFFICE_TYPES, COSTS)
+    table = build_register_table(
+        "T10", "cost_per_visit", {"register": register}, OFFICE_TYPES, COSTS
+    )
     assert list(table.columns) == REGISTER_COLUMNS
     assert value(table, "visits_mean", "Stort kontor") == 65_000
     assert value(table, "cost_per_visit", "Stort kontor") == pytest.approx(15_300_000 / 65_000)
@@ -53,13 +60,17 @@ def test_cost_per_visit_is_standard_cost_over_mean_visits(register: pd.DataFrame
         total_cost / register["visits"].sum()
     )
     assert table["row"].drop_duplicates().tolist() == [
-        "Stort kontor", "Litet kontor", "Flexikontor", "Samtliga kontor"
+        "Stort kontor",
+        "Litet kontor",
+        "Flexikontor",
+        "Samtliga kontor",
     ]
 
 
 def test_cost_per_visit_range_spans_and_lists_every_office(register: pd.DataFrame) -> None:
-    table = build_register_table("T11", "cost_per_visit_range", {"register": register},
-                                 OFFICE_TYPES, COSTS)
+    table = build_register_table(
+        "T11", "cost_per_visit_range", {"register": register}, OFFICE_TYPES, COSTS
+    )
     assert value(table, "cost_per_visit_min", "Litet kontor") == pytest.approx(3_200_000 / 16_000)
     assert value(table, "cost_per_visit_max", "Litet kontor") == pytest.approx(3_200_000 / 575)
     assert value(table, "visits_min", "Litet kontor") == 575
@@ -73,16 +84,20 @@ def test_cost_per_visit_range_spans_and_lists_every_office(register: pd.DataFram
 
 def test_missing_standard_cost_names_the_type(register: pd.DataFrame) -> None:
     with pytest.raises(EnkatError) as err:
-        build_register_table("T10", "cost_per_visit", {"register": register}, OFFICE_TYPES,
-                             {"stort": 1.0, "litet": 1.0})
+        build_register_table(
+            "T10",
+            "cost_per_visit",
+            {"register": register},
+            OFFICE_TYPES,
+            {"stort": 1.0, "litet": 1.0},
+        )
     assert err.value.value == "flexikontor"
 
 
 def test_unknown_office_type_is_an_error(register: pd.DataFrame) -> None:
     register.loc[0, "office_type"] = "Jätteklontor"
     with pytest.raises(EnkatError, match="office type"):
-        build_register_table("T10", "cost_per_visit", {"register": register},
-                             OFFICE_TYPES, COSTS)
+        build_register_table("T10", "cost_per_visit", {"register": register}, OFFICE_TYPES, COSTS)
 
 
 def test_errand_solutions_shares_per_agency() -> None:
@@ -91,8 +106,15 @@ def test_errand_solutions_shares_per_agency() -> None:
             "errand_id": [str(i) for i in range(7)],
             "office_id": ["K1"] * 7,
             "agency": ["Skatteverket"] * 4 + ["Arbetsförmedlingen"] * 3,
-            "solution": ["Digitalt", "Digitalt", "Verksamhetssystem", "Hänvisning",
-                         "Digitalt", "30 000-linjen", "30 000-linjen"],
+            "solution": [
+                "Digitalt",
+                "Digitalt",
+                "Verksamhetssystem",
+                "Hänvisning",
+                "Digitalt",
+                "30 000-linjen",
+                "30 000-linjen",
+            ],
         }
     )
     table = build_register_table("T13", "errand_solutions", {"errands": errands}, OFFICE_TYPES)
@@ -102,7 +124,11 @@ def test_errand_solutions_shares_per_agency() -> None:
     assert table["group"].drop_duplicates().tolist() == ["Arbetsförmedlingen", "Skatteverket"]
     # solutions in order of first appearance, total last
     assert table["row"].drop_duplicates().tolist() == [
-        "Digitalt", "Verksamhetssystem", "Hänvisning", "30 000-linjen", "Totalt"
+        "Digitalt",
+        "Verksamhetssystem",
+        "Hänvisning",
+        "30 000-linjen",
+        "Totalt",
     ]
 
 
@@ -128,8 +154,9 @@ def customer_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_customer_response_rate_relative_to_visits() -> None:
     customers, visits = customer_frames()
-    table = build_register_table("KUND_SVAR", "customer_response",
-                                 {"customers": customers, "visits": visits}, OFFICE_TYPES)
+    table = build_register_table(
+        "KUND_SVAR", "customer_response", {"customers": customers, "visits": visits}, OFFICE_TYPES
+    )
     assert value(table, "answers", "Stort kontor", "2019") == 3
     assert value(table, "response_rate", "Stort kontor", "2019") == pytest.approx(3 / 300)
     assert value(table, "response_rate", "Totalt", "2019") == pytest.approx(4 / 400)
@@ -140,8 +167,12 @@ def test_customer_response_rate_relative_to_visits() -> None:
 def test_answers_from_an_unvisited_office_are_an_error() -> None:
     customers, visits = customer_frames()
     with pytest.raises(EnkatError) as err:
-        build_register_table("KUND_SVAR", "customer_response",
-                             {"customers": customers, "visits": visits.iloc[:3]}, OFFICE_TYPES)
+        build_register_table(
+            "KUND_SVAR",
+            "customer_response",
+            {"customers": customers, "visits": visits.iloc[:3]},
+            OFFICE_TYPES,
+        )
     assert "K3" in str(err.value.value)
 
 
@@ -150,8 +181,9 @@ def test_csv_round_trip_is_stable(register: pd.DataFrame, tmp_path: Path) -> Non
     register.to_parquet(parquet)
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     for out in (first, second):
-        write_register_table("T11", "cost_per_visit_range", {"register": parquet}, out,
-                             OFFICE_TYPES, COSTS)
+        write_register_table(
+            "T11", "cost_per_visit_range", {"register": parquet}, out, OFFICE_TYPES, COSTS
+        )
     assert first.read_bytes() == second.read_bytes()
     back = read_register_table(first)
     assert back["group"].iloc[0] == ""

@@ -52,6 +52,7 @@ def test_footnotes_name_the_configured_limits() -> None:
 
 
 def test_rules_from_config() -> None:
-    rules = Rules.from_config({"min_base": 7, "min_group": 15,
-                               "reliability": {"max_ci_width": 0.25}})
+    rules = Rules.from_config(
+        {"min_base": 7, "min_group": 15, "reliability": {"max_ci_width": 0.25}}
+    )
     assert rules == Rules(min_base=7, min_group=15, min_effective_n=None, max_ci_width=0.25)

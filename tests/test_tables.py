@@ -40,33 +40,47 @@ class FakeCodebook:
         return found
 
 
-CODEBOOK = FakeCodebook([
-    Var("qa", "QA", "Fråga A", ("Alltid", "Ofta", "Sällan", "Aldrig")),
-    Var("qb", "QB", "Fråga B", ("Ja", "Nej", "Vet ej"), ("Kan inte svara",)),
-    Var("qc", "QC", "Vald", ("Vald", "Ej vald")),
-])
-SETTINGS = {"estimation": {"confidence_level": 0.95, "ci_method": "logit", "test_level": 0.05},
-            "suppression": {"min_base": 5, "min_group": 10}}
+CODEBOOK = FakeCodebook(
+    [
+        Var("qa", "QA", "Fråga A", ("Alltid", "Ofta", "Sällan", "Aldrig")),
+        Var("qb", "QB", "Fråga B", ("Ja", "Nej", "Vet ej"), ("Kan inte svara",)),
+        Var("qc", "QC", "Vald", ("Vald", "Ej vald")),
+    ]
+)
+SETTINGS = {
+    "estimation": {"confidence_level": 0.95, "ci_method": "logit", "test_level": 0.05},
+    "suppression": {"min_base": 5, "min_group": 10},
+}
 
 
 @pytest.fixture()
 def survey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    data = pd.read_csv(FIXTURES / "input_census.csv", dtype=str, keep_default_na=False,
-                       na_values=[""])
+    data = pd.read_csv(
+        FIXTURES / "input_census.csv", dtype=str, keep_default_na=False, na_values=[""]
+    )
     data["qb"] = data["qb"].where(data.index % 7 != 0, "Kan inte svara")  # shown, not in base
     weights = data[["respondent_id", "weight", "stratum", "population_size", "psu"]]
     weights.to_csv(tmp_path / "weights.csv", index=False)
     data.drop(columns=["weight", "psu", "population_size"]).iloc[::-1].to_parquet(
-        tmp_path / "survey.parquet")  # another row order than the weights
+        tmp_path / "survey.parquet"
+    )  # another row order than the weights
     monkeypatch.setattr(tables, "load_codebook", lambda path: CODEBOOK)
     return tmp_path / "survey.parquet", tmp_path / "weights.csv"
 
 
 def run(spec: dict, survey: tuple[Path, Path], tmp: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     out, test = tmp / "t.csv", tmp / "tests.csv"
-    tables.write_table(spec, survey[0], survey[1], "codebook.yaml", SETTINGS["estimation"],
-                       SETTINGS["suppression"], {"region": ["Syd", "Nord"]}, out,
-                       test if spec.get("by") else None)
+    tables.write_table(
+        spec,
+        survey[0],
+        survey[1],
+        "codebook.yaml",
+        SETTINGS["estimation"],
+        SETTINGS["suppression"],
+        {"region": ["Syd", "Nord"]},
+        out,
+        test if spec.get("by") else None,
+    )
     read = pd.read_csv(out, dtype={"group": str}, keep_default_na=False, na_values=[""])
     return read, (pd.read_csv(test) if spec.get("by") else pd.DataFrame())
 

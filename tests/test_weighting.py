@@ -12,8 +12,12 @@ from enkat.errors import EnkatError
 from enkat.weighting import collapse_cells, kish, make_weights, rake, trim
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r"
-COLLAPSE = {"Flexikontor": "Litet kontor", "Litet kontor": "Mellanstort kontor",
-            "Mellanstort kontor": "Stort kontor", "Stort kontor": "Mellanstort kontor"}
+COLLAPSE = {
+    "Flexikontor": "Litet kontor",
+    "Litet kontor": "Mellanstort kontor",
+    "Mellanstort kontor": "Stort kontor",
+    "Stort kontor": "Mellanstort kontor",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +31,12 @@ def respondents(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_classes_collapse_a_small_class_like_r(frame: pd.DataFrame) -> None:
-    settings = {"method": "classes", "classes": ["office_type"], "min_respondents": 10,
-                "collapse": COLLAPSE}
+    settings = {
+        "method": "classes",
+        "classes": ["office_type"],
+        "min_respondents": 10,
+        "collapse": COLLAPSE,
+    }
     result = make_weights(respondents(frame), frame, settings, "handlers")
     r = pd.read_csv(FIXTURES / "weights_collapse.csv", dtype={"respondent_id": str})
     both = r.merge(result.weights, on="respondent_id", suffixes=("_r", ""))
@@ -43,8 +51,12 @@ def test_classes_collapse_a_small_class_like_r(frame: pd.DataFrame) -> None:
 
 
 def test_raking_reproduces_r_rake(frame: pd.DataFrame) -> None:
-    settings = {"method": "rake", "margins": ["office_type", "region"], "tolerance": 1e-12,
-                "max_iterations": 500}
+    settings = {
+        "method": "rake",
+        "margins": ["office_type", "region"],
+        "tolerance": 1e-12,
+        "max_iterations": 500,
+    }
     result = make_weights(respondents(frame), frame, settings, "handlers")
     r = pd.read_csv(FIXTURES / "weights_rake.csv", dtype={"respondent_id": str})
     both = r.merge(result.weights, on="respondent_id", suffixes=("_r", ""))
@@ -52,39 +64,55 @@ def test_raking_reproduces_r_rake(frame: pd.DataFrame) -> None:
     np.testing.assert_allclose(both["weight"], both["weight_r"], rtol=1e-8)
     for margin in ("office_type", "region"):
         resp = respondents(frame).assign(w=result.weights["weight"].to_numpy())
-        np.testing.assert_allclose(resp.groupby(margin)["w"].sum(),
-                                   frame.groupby(margin).size(), rtol=1e-10)
+        np.testing.assert_allclose(
+            resp.groupby(margin)["w"].sum(), frame.groupby(margin).size(), rtol=1e-10
+        )
 
 
 def test_raking_that_cannot_converge_names_the_margin() -> None:
     codes = np.array([0, 0, 1, 1])
     other = np.array([0, 0, 1, 1])  # the same split with contradicting totals
     with pytest.raises(EnkatError) as err:
-        rake(np.ones(4), [codes, other], [np.array([1.0, 3.0]), np.array([3.0, 1.0])],
-             ["office_type", "region"], max_iterations=20)
+        rake(
+            np.ones(4),
+            [codes, other],
+            [np.array([1.0, 3.0]), np.array([3.0, 1.0])],
+            ["office_type", "region"],
+            max_iterations=20,
+        )
     assert "margin" in str(err.value.column)
 
 
 def test_poststratification_to_visits_per_wave_and_office_type() -> None:
-    resp = pd.DataFrame({
-        "respondent_id": [f"c{i}" for i in range(40)],
-        "wave": ["2019"] * 20 + ["2021"] * 20,
-        "office_type": (["Stort kontor"] * 12 + ["Litet kontor"] * 8) * 2,
-        "office_id": ["A", "B", "C", "D"] * 10,
-    })
-    visits = pd.DataFrame({
-        "wave": ["2019", "2019", "2019", "2021", "2021", "2021"],
-        "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"] * 2,
-        "visits": [1000.0, 300.0, 200.0, 900.0, 150.0, 150.0],
-    })
-    settings = {"method": "poststratify", "classes": ["wave", "office_type"], "psu": "office_id",
-                "min_respondents": 10,
-                "collapse": {"Litet kontor": "Stort kontor", "Stort kontor": "Litet kontor"}}
+    resp = pd.DataFrame(
+        {
+            "respondent_id": [f"c{i}" for i in range(40)],
+            "wave": ["2019"] * 20 + ["2021"] * 20,
+            "office_type": (["Stort kontor"] * 12 + ["Litet kontor"] * 8) * 2,
+            "office_id": ["A", "B", "C", "D"] * 10,
+        }
+    )
+    visits = pd.DataFrame(
+        {
+            "wave": ["2019", "2019", "2019", "2021", "2021", "2021"],
+            "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"] * 2,
+            "visits": [1000.0, 300.0, 200.0, 900.0, 150.0, 150.0],
+        }
+    )
+    settings = {
+        "method": "poststratify",
+        "classes": ["wave", "office_type"],
+        "psu": "office_id",
+        "min_respondents": 10,
+        "collapse": {"Litet kontor": "Stort kontor", "Stort kontor": "Litet kontor"},
+    }
     result = make_weights(resp, visits, settings, "customers", population_size="visits")
     w = result.weights
     # Litet has 8 < 10 respondents per wave: merged into Stort within the same wave
-    assert set(w["stratum"]) == {"2019 / Stort kontor + 2019 / Litet kontor",
-                                 "2021 / Stort kontor + 2021 / Litet kontor"}
+    assert set(w["stratum"]) == {
+        "2019 / Stort kontor + 2019 / Litet kontor",
+        "2021 / Stort kontor + 2021 / Litet kontor",
+    }
     assert w.groupby("stratum")["weight"].sum().tolist() == pytest.approx([1500.0, 1200.0])
     assert (w["psu"] == resp["office_id"]).all()
 
@@ -107,8 +135,13 @@ def test_trimming_bounds_weights_and_keeps_the_total() -> None:
 
 
 def test_trim_in_settings_is_applied(frame: pd.DataFrame) -> None:
-    settings = {"method": "classes", "classes": ["office_type"], "min_respondents": 1,
-                "collapse": {}, "trim": {"lower": 0.9, "upper": 1.1}}
+    settings = {
+        "method": "classes",
+        "classes": ["office_type"],
+        "min_respondents": 1,
+        "collapse": {},
+        "trim": {"lower": 0.9, "upper": 1.1},
+    }
     result = make_weights(respondents(frame), frame, settings, "handlers")
     w = result.weights["weight"]
     assert w.sum() == pytest.approx(len(frame))

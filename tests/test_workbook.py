@@ -27,17 +27,37 @@ items:
     type: single
     text: "=HYPERLINK(\\"http://x\\") Finns det en samsyn?"
 """
-PROJECT = {"title": "Servicekontoren", "organisation": "RK", "date": "2022-11-15",
-           "version": "1.0", "demo": True, "source_date_epoch": 1668470400}
-RULES = {"min_base": 5, "min_group": 10,
-         "reliability": {"min_effective_n": 30, "max_ci_width": 0.3}}
+PROJECT = {
+    "title": "Servicekontoren",
+    "organisation": "RK",
+    "date": "2022-11-15",
+    "version": "1.0",
+    "demo": True,
+    "source_date_epoch": 1668470400,
+}
+RULES = {
+    "min_base": 5,
+    "min_group": 10,
+    "reliability": {"min_effective_n": 30, "max_ci_width": 0.3},
+}
 ESTIMATION = {"confidence_level": 0.95, "ci_method": "logit", "test_level": 0.05}
 CATALOGUE = [
     {"id": "T03", "survey": "handlers", "item": "T03", "title": "Tydlighet", "chapter": "a"},
-    {"id": "T05", "survey": "handlers", "item": "T05", "by": "office_type", "title": "Samsyn",
-     "chapter": "a"},
-    {"id": "T11", "kind": "register", "analysis": "cost_per_visit_range", "title": "Kostnad",
-     "chapter": "k"},
+    {
+        "id": "T05",
+        "survey": "handlers",
+        "item": "T05",
+        "by": "office_type",
+        "title": "Samsyn",
+        "chapter": "a",
+    },
+    {
+        "id": "T11",
+        "kind": "register",
+        "analysis": "cost_per_visit_range",
+        "title": "Kostnad",
+        "chapter": "k",
+    },
 ]
 
 
@@ -47,22 +67,46 @@ def build(folder: Path, out: str = "tables.xlsx", **project: Any) -> Path:
     write(grid_table(), folder / "T03.csv")
     write(by_table(), folder / "T05.csv")
     write(group_tests(), folder / "tests_T05.csv")
-    register = pd.DataFrame({"office_id": ["1", "2", "3"], "office_name": ["A", "+B", "C"],
-                             "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"],
-                             "visits": [1000, 200, 50]})
-    t11 = build_register_table("T11", "cost_per_visit_range", {"register": register},
-                               {"stort": "Stort kontor", "litet": "Litet kontor"},
-                               {"stort": 1e6, "litet": 2e5})
+    register = pd.DataFrame(
+        {
+            "office_id": ["1", "2", "3"],
+            "office_name": ["A", "+B", "C"],
+            "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"],
+            "visits": [1000, 200, 50],
+        }
+    )
+    t11 = build_register_table(
+        "T11",
+        "cost_per_visit_range",
+        {"register": register},
+        {"stort": "Stort kontor", "litet": "Litet kontor"},
+        {"stort": 1e6, "litet": 2e5},
+    )
     write(t11, folder / "T11.csv")
-    write(pd.DataFrame({"stratum": ["Stort kontor", "Litet kontor"], "N": [300, 100],
-                        "n": [200, 80], "response_rate": [2 / 3, 0.8], "weight": [1.5, 1.25]}),
-          folder / "w.csv")
+    write(
+        pd.DataFrame(
+            {
+                "stratum": ["Stort kontor", "Litet kontor"],
+                "N": [300, 100],
+                "n": [200, 80],
+                "response_rate": [2 / 3, 0.8],
+                "weight": [1.5, 1.25],
+            }
+        ),
+        folder / "w.csv",
+    )
     path = folder / out
     write_workbook(
-        CATALOGUE, [{"id": "a", "title": "Arbetssätt"}],
+        CATALOGUE,
+        [{"id": "a", "title": "Arbetssätt"}],
         {t: folder / f"{t}.csv" for t in ("T03", "T05", "T11")},
-        {"T05": folder / "tests_T05.csv"}, {"handlers": folder / "cb.yaml"},
-        {"handlers": folder / "w.csv"}, [], {**PROJECT, **project}, RULES, ESTIMATION,
+        {"T05": folder / "tests_T05.csv"},
+        {"handlers": folder / "cb.yaml"},
+        {"handlers": folder / "w.csv"},
+        [],
+        {**PROJECT, **project},
+        RULES,
+        ESTIMATION,
         {"handlers": {"method": "classes", "classes": ["office_type"], "min_respondents": 10}},
         path,
     )
@@ -122,10 +166,18 @@ def test_numbers_are_numbers_with_percent_format(book: Path) -> None:
 
 def test_formula_like_labels_stay_text(book: Path) -> None:
     wb = load_workbook(book)
-    cells = [c for ws in wb for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith(("=", "+"))]
-    assert {c.value for c in cells} >= {"=Delvis, formel?", "+B",
-                                        '=HYPERLINK("http://x") Finns det en samsyn?'}
+    cells = [
+        c
+        for ws in wb
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith(("=", "+"))
+    ]
+    assert {c.value for c in cells} >= {
+        "=Delvis, formel?",
+        "+B",
+        '=HYPERLINK("http://x") Finns det en samsyn?',
+    }
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
     with zipfile.ZipFile(book) as archive:
         for name in archive.namelist():

@@ -13,11 +13,31 @@ import pandas as pd
 from enkat.errors import EnkatError
 
 ESTIMATE_COLUMNS = [
-    "table_id", "survey", "variable", "variable_label", "group_var", "group", "category",
-    "n", "base_n", "estimate", "se", "ci_low", "ci_high", "deff", "suppressed",
+    "table_id",
+    "survey",
+    "variable",
+    "variable_label",
+    "group_var",
+    "group",
+    "category",
+    "n",
+    "base_n",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "suppressed",
 ]
-ESTIMATE_TEXT = ["table_id", "survey", "variable", "variable_label", "group_var", "group",
-                 "category"]
+ESTIMATE_TEXT = [
+    "table_id",
+    "survey",
+    "variable",
+    "variable_label",
+    "group_var",
+    "group",
+    "category",
+]
 ESTIMATE_NUMBERS = ["n", "base_n", "estimate", "se", "ci_low", "ci_high", "deff"]
 TEST_COLUMNS = ["table_id", "variable", "group_var", "statistic", "ndf", "ddf", "p_value"]
 TRUE_TEXT = {"true", "1", "yes"}

@@ -71,8 +71,12 @@ class Design:
             row = int(np.flatnonzero(bad)[0])
             raise EnkatError(
                 "a weight is missing, zero or negative",
-                file=source, row=row + 1, column="weight", value=w[row],
-                expected="a positive number", hint="rerun the weighting step",
+                file=source,
+                row=row + 1,
+                column="weight",
+                value=w[row],
+                expected="a positive number",
+                hint="rerun the weighting step",
             )
         h, labels = _factorize(stratum)
         if psu is None:
@@ -91,20 +95,31 @@ class Design:
             fpc[h] = pop
             if not np.allclose(fpc[h], pop):
                 raise EnkatError(
-                    "population_size differs within a stratum", file=source,
-                    column="population_size", expected="one population size per stratum",
+                    "population_size differs within a stratum",
+                    file=source,
+                    column="population_size",
+                    expected="one population size per stratum",
                 )
             short = fpc < n_psu
             if short.any():
                 s = int(np.flatnonzero(short)[0])
                 raise EnkatError(
                     "a stratum has more respondents than its population",
-                    file=source, column="population_size", value=fpc[s],
+                    file=source,
+                    column="population_size",
+                    value=fpc[s],
                     expected=f"at least {n_psu[s]} in stratum {labels[s]!r}",
                     hint="check the frame or visits the weights were made from",
                 )
-        return cls(w, h.astype(np.int64), c.astype(np.int64), psu_stratum, n_psu, fpc,
-                   tuple(str(x) for x in labels))
+        return cls(
+            w,
+            h.astype(np.int64),
+            c.astype(np.int64),
+            psu_stratum,
+            n_psu,
+            fpc,
+            tuple(str(x) for x in labels),
+        )
 
     @classmethod
     def from_weights(cls, table: pd.DataFrame, source: str = "weights") -> Design:
@@ -115,12 +130,17 @@ class Design:
         """
         missing = [c for c in WEIGHT_COLUMNS if c not in table.columns]
         if missing:
-            raise EnkatError("the weights file lacks columns", file=source, value=missing,
-                             expected=", ".join(WEIGHT_COLUMNS))
+            raise EnkatError(
+                "the weights file lacks columns",
+                file=source,
+                value=missing,
+                expected=", ".join(WEIGHT_COLUMNS),
+            )
         census = bool((table["psu"].astype(str) == table["respondent_id"].astype(str)).all())
         if census:
-            return cls.build(table["weight"], table["stratum"], None,
-                             table["population_size"], source)
+            return cls.build(
+                table["weight"], table["stratum"], None, table["population_size"], source
+            )
         return cls.build(table["weight"], table["stratum"], table["psu"], None, source)
 
     @classmethod
@@ -130,23 +150,42 @@ class Design:
         Arrow's CSV reader and dictionary encoding keep a million-row file well under a
         second; the rows are indexed exactly as `from_weights` does.
         """
-        types = {"respondent_id": pa.string(), "stratum": pa.string(), "psu": pa.string(),
-                 "weight": pa.float64(), "population_size": pa.float64()}
+        types = {
+            "respondent_id": pa.string(),
+            "stratum": pa.string(),
+            "psu": pa.string(),
+            "weight": pa.float64(),
+            "population_size": pa.float64(),
+        }
         try:
-            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-                column_types=types, include_columns=list(WEIGHT_COLUMNS)))
+            table = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types, include_columns=list(WEIGHT_COLUMNS)
+                ),
+            )
         except (pa.ArrowInvalid, KeyError) as err:
-            raise EnkatError("the weights file cannot be read", file=str(path), value=str(err),
-                             expected=", ".join(WEIGHT_COLUMNS),
-                             hint="rerun the weighting step") from err
+            raise EnkatError(
+                "the weights file cannot be read",
+                file=str(path),
+                value=str(err),
+                expected=", ".join(WEIGHT_COLUMNS),
+                hint="rerun the weighting step",
+            ) from err
         ids = table["respondent_id"].combine_chunks()
         census = bool(pc.all(pc.equal(table["psu"], table["respondent_id"])).as_py())
         stratum = _codes(table["stratum"])
         if census:
-            return cls.build(table["weight"].to_numpy(), stratum, None,
-                             table["population_size"].to_numpy(), str(path)), ids
-        return cls.build(table["weight"].to_numpy(), stratum, _codes(table["psu"]), None,
-                         str(path)), ids
+            return cls.build(
+                table["weight"].to_numpy(),
+                stratum,
+                None,
+                table["population_size"].to_numpy(),
+                str(path),
+            ), ids
+        return cls.build(
+            table["weight"].to_numpy(), stratum, _codes(table["psu"]), None, str(path)
+        ), ids
 
     def scale(self) -> np.ndarray:
         """Per stratum: (1 - f_h) * n_h / (n_h - 1), the factor of `svyrecvar`."""
@@ -157,8 +196,15 @@ class Design:
 
     def subset(self, rows: np.ndarray) -> Design:
         """The design restricted to some rows, keeping PSU counts and fpc (R `[`, drop=TRUE)."""
-        return Design(self.weights[rows], self.stratum[rows], self.psu[rows], self.psu_stratum,
-                      self.n_psu, self.fpc, self.strata_labels)
+        return Design(
+            self.weights[rows],
+            self.stratum[rows],
+            self.psu[rows],
+            self.psu_stratum,
+            self.n_psu,
+            self.fpc,
+            self.strata_labels,
+        )
 
 
 def _codes(column: pa.ChunkedArray) -> pd.Categorical:
@@ -177,8 +223,12 @@ def _factorize(values: object) -> tuple[np.ndarray, pd.Index]:
         rank[order] = np.arange(order.size)
         codes = np.asarray(values.codes)
         if (codes < 0).any():
-            raise EnkatError("a stratum or PSU is missing", column="stratum/psu",
-                             expected="a value on every row", hint="rerun the weighting step")
+            raise EnkatError(
+                "a stratum or PSU is missing",
+                column="stratum/psu",
+                expected="a value on every row",
+                hint="rerun the weighting step",
+            )
         used = np.bincount(rank[codes], minlength=order.size) > 0
         remap = np.cumsum(used) - 1
         return remap[rank[codes]].astype(np.int64), labels[order][used]
@@ -253,8 +303,16 @@ def proportions(
     return Proportions(p, variance, n, base_n, W, df, deff)
 
 
-def _psu_sums(design: Design, w: np.ndarray, h: np.ndarray, c: np.ndarray, g: np.ndarray,
-              k: np.ndarray, G: int, K: int) -> tuple[np.ndarray, ...]:
+def _psu_sums(
+    design: Design,
+    w: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    g: np.ndarray,
+    k: np.ndarray,
+    G: int,
+    K: int,
+) -> tuple[np.ndarray, ...]:
     """Stratum sums of the PSU totals A (PSU, group, category) and B (PSU, group), of their
     squares and cross products, and the number of PSUs of each stratum in each group."""
     H = len(design.n_psu)
@@ -282,8 +340,14 @@ def _psu_sums(design: Design, w: np.ndarray, h: np.ndarray, c: np.ndarray, g: np
             np.add.at(out, hs, x)
             return out
 
-        return (by_stratum(A), by_stratum(A * A), by_stratum(A * B), by_stratum(B),
-                by_stratum(B * B), by_stratum(present.astype(float)).astype(np.int64))
+        return (
+            by_stratum(A),
+            by_stratum(A * A),
+            by_stratum(A * B),
+            by_stratum(B),
+            by_stratum(B * B),
+            by_stratum(present.astype(float)).astype(np.int64),
+        )
     # Many PSUs: totals of the (PSU, group, category) cells that occur.
     cell_index, cell = pd.factorize((c * G + g) * K + k)
     A = np.bincount(cell_index, weights=w)
@@ -335,8 +399,12 @@ def confidence_interval(
         elif method == "beta":
             low, high = _korn_graubard(p, p * (1 - p) / v, n, d, alpha)
         else:
-            raise EnkatError("unknown CI method", column="estimation.ci_method", value=method,
-                             expected="logit or beta")
+            raise EnkatError(
+                "unknown CI method",
+                column="estimation.ci_method",
+                value=method,
+                expected="logit or beta",
+            )
         b_low, b_high = _korn_graubard(p, n, n, d, alpha)
     edge = ~interior & np.isfinite(p)
     low = np.where(edge, b_low, low)

@@ -29,6 +29,7 @@ class EnkatError(Exception):
     expected: str | None = None
     hint: str | None = None
     extra: list[str] = field(default_factory=list)
+    key: str | None = None  # a config/codebook key path such as "weighting.handlers.method"
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -46,6 +47,8 @@ def format_error(err: EnkatError) -> str:
         where.append(f"row {err.row}")
     if err.column is not None:
         where.append(f"column {err.column!r}")
+    if err.key is not None:
+        where.append(f"key {err.key}")
     lines = [f"enkat: error: {err.message}"]
     if where:
         lines.append("  where:    " + ", ".join(where))

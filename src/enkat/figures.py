@@ -50,8 +50,7 @@ RC: dict[str, Any] = {
 SVG_METADATA = {"Date": None, "Creator": None}
 DEMO_NOTE = "Exempeldata"
 DEMO_SENTENCE = "Figuren bygger på exempeldata (syntetiska uppgifter)."
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 TOTAL_COLOUR = "#595959"
 # ColorBrewer RdBu, reversed so that the first (most positive) answer is dark blue; the
 # neutral middle is a light grey instead of near-white so that it shows on white paper.
@@ -104,8 +103,16 @@ def _new_figure(title: str, height: float, demo: bool) -> tuple[Figure, Axes]:
     ax = fig.add_subplot()
     ax.set_title(_wrap(title, 80), loc="left", fontweight="bold")
     if demo:
-        fig.text(0.995, 0.005, DEMO_NOTE, ha="right", va="bottom", fontsize=7,
-                 color="#767676", style="italic")
+        fig.text(
+            0.995,
+            0.005,
+            DEMO_NOTE,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#767676",
+            style="italic",
+        )
     return fig, ax
 
 
@@ -165,19 +172,35 @@ def draw_stacked(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     height = 1.3 + 0.38 * len(bars) + 0.2 * max(0, len(categories) - 4)
     fig, ax = _new_figure(title, height, demo)
     y = np.arange(len(bars))
-    wide = totals.pivot_table(index="variable_label", columns="category", values="estimate",
-                              aggfunc="first", sort=False).reindex(index=bars, columns=categories)
+    wide = totals.pivot_table(
+        index="variable_label", columns="category", values="estimate", aggfunc="first", sort=False
+    ).reindex(index=bars, columns=categories)
     hidden = totals.groupby("variable_label", sort=False)["suppressed"].any().reindex(bars)
     wide[hidden.to_numpy()] = np.nan
     left = np.zeros(len(bars))
     for colour, category in zip(colours, categories, strict=True):
         widths = wide[category].fillna(0).to_numpy()
-        ax.barh(y, widths, left=left, color=colour, edgecolor="white", linewidth=0.5,
-                label=category, height=0.7)
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=colour,
+            edgecolor="white",
+            linewidth=0.5,
+            label=category,
+            height=0.7,
+        )
         for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
             if w >= 0.06:
-                ax.text(x0 + w / 2, yi, fmt.number(w * 100, 0), ha="center", va="center",
-                        fontsize=7, color=_text_colour(colour))
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    fmt.number(w * 100, 0),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=_text_colour(colour),
+                )
         left += widths
     for yi in np.flatnonzero(hidden.to_numpy()):
         ax.text(0.01, yi, fmt.SUPPRESSED, va="center", fontsize=8)
@@ -185,8 +208,7 @@ def draw_stacked(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     ax.invert_yaxis()
     _percent_axis(ax)
     ax.tick_params(axis="y", length=0)
-    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False,
-               fontsize=7)
+    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False, fontsize=7)
     return fig
 
 
@@ -230,8 +252,9 @@ def draw_bars(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     fig, ax = _new_figure(title, height, demo)
     colours = [TOTAL_COLOUR, *nominal_palette(n_groups - 1)] if n_groups > 1 else [OKABE_ITO[0]]
     base = np.arange(len(labels), dtype=float)
-    upper = float(np.nanmax(rows["ci_high"].where(~rows["suppressed"]).to_numpy(dtype=float),
-                            initial=0.0))
+    upper = float(
+        np.nanmax(rows["ci_high"].where(~rows["suppressed"]).to_numpy(dtype=float), initial=0.0)
+    )
     limit = min(1.0, max(0.5, np.ceil((upper + 0.12) * 10) / 10))
     for gi, (group, colour) in enumerate(zip(groups, colours, strict=True)):
         part = rows[rows["group"] == group].set_index("label").reindex(labels)
@@ -241,8 +264,15 @@ def draw_bars(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
         low = values - np.where(hidden, np.nan, part["ci_low"].to_numpy(dtype=float))
         high = np.where(hidden, np.nan, part["ci_high"].to_numpy(dtype=float)) - values
         ax.barh(y, np.nan_to_num(values), height=slot * 0.9, color=colour, label=group)
-        ax.errorbar(values, y, xerr=np.vstack([low, high]), fmt="none", ecolor="black",
-                    elinewidth=0.7, capsize=1.5)
+        ax.errorbar(
+            values,
+            y,
+            xerr=np.vstack([low, high]),
+            fmt="none",
+            ecolor="black",
+            elinewidth=0.7,
+            capsize=1.5,
+        )
         for yi, v, hi, h in zip(y, values, high, hidden, strict=True):
             text = fmt.SUPPRESSED if h else fmt.percent(v)
             x = 0.005 if h else v + (0 if np.isnan(hi) else hi) + 0.01
@@ -291,27 +321,46 @@ def draw_register_stacked(table: pd.DataFrame, title: str, demo: bool) -> Figure
     shares = table[(table["measure"] == "share") & (table["row"] != TOTAL)]
     bars = _ordered(shares["group"])
     categories = _ordered(shares["row"])
-    wide = shares.pivot_table(index="group", columns="row", values="value", aggfunc="first",
-                              sort=False).reindex(index=bars, columns=categories).fillna(0)
+    wide = (
+        shares.pivot_table(
+            index="group", columns="row", values="value", aggfunc="first", sort=False
+        )
+        .reindex(index=bars, columns=categories)
+        .fillna(0)
+    )
     colours = nominal_palette(len(categories))
     fig, ax = _new_figure(title, 1.5 + 0.4 * len(bars) + 0.15 * len(categories), demo)
     y = np.arange(len(bars))
     left = np.zeros(len(bars))
     for colour, category in zip(colours, categories, strict=True):
         widths = wide[category].to_numpy()
-        ax.barh(y, widths, left=left, color=colour, edgecolor="white", linewidth=0.5,
-                label=category, height=0.7)
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=colour,
+            edgecolor="white",
+            linewidth=0.5,
+            label=category,
+            height=0.7,
+        )
         for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
             if w >= 0.06:
-                ax.text(x0 + w / 2, yi, fmt.number(w * 100, 0), ha="center", va="center",
-                        fontsize=7, color=_text_colour(colour))
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    fmt.number(w * 100, 0),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=_text_colour(colour),
+                )
         left += widths
     ax.set_yticks(y, bars)
     ax.invert_yaxis()
     ax.tick_params(axis="y", length=0)
     _percent_axis(ax)
-    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False,
-               fontsize=7)
+    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False, fontsize=7)
     return fig
 
 
@@ -352,11 +401,25 @@ def draw_dotplot(table: pd.DataFrame, title: str, demo: bool) -> Figure:
     position = offices["group"].map({t: i for i, t in enumerate(types)}).to_numpy()
     y = position + _dot_offsets(list(sizes))
     colours = nominal_palette(len(types))
-    ax.scatter(offices["value"], y, s=14, c=[colours[p] for p in position], alpha=0.85,
-               linewidths=0.3, edgecolors="white")
+    ax.scatter(
+        offices["value"],
+        y,
+        s=14,
+        c=[colours[p] for p in position],
+        alpha=0.85,
+        linewidths=0.3,
+        edgecolors="white",
+    )
     medians = offices.groupby("group", sort=False)["value"].median().reindex(types)
-    ax.scatter(medians.to_numpy(), np.arange(len(types)), marker="|", s=260, c="black",
-               linewidths=1.2, label="Median")
+    ax.scatter(
+        medians.to_numpy(),
+        np.arange(len(types)),
+        marker="|",
+        s=260,
+        c="black",
+        linewidths=1.2,
+        label="Median",
+    )
     ax.set_xscale("log")
     values = offices["value"].to_numpy(dtype=float)
     if values.size:

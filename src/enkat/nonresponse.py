@@ -24,8 +24,15 @@ TOTAL = "Totalt"
 RATE_COLUMNS = ["variable", "group", "N", "n", "response_rate"]
 TEST_COLUMNS = ["variable", "test", "statistic", "df", "p_value", "cramers_v"]
 INDICATOR_COLUMNS = ["indicator", "variable", "category", "value"]
-CUSTOMER_COLUMNS = ["wave", "office_type", "offices", "visits", "visits_all_offices", "n",
-                    "responses_per_visit"]
+CUSTOMER_COLUMNS = [
+    "wave",
+    "office_type",
+    "offices",
+    "visits",
+    "visits_all_offices",
+    "n",
+    "responses_per_visit",
+]
 
 
 def response_indicator(frame: pd.DataFrame, respondents: pd.DataFrame) -> tuple[np.ndarray, str]:
@@ -46,8 +53,12 @@ def response_indicator(frame: pd.DataFrame, respondents: pd.DataFrame) -> tuple[
     return answered.to_numpy(dtype=float), "office"
 
 
-def response_rates(frame: pd.DataFrame, responded: np.ndarray, variables: Sequence[str],
-                   orders: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def response_rates(
+    frame: pd.DataFrame,
+    responded: np.ndarray,
+    variables: Sequence[str],
+    orders: Mapping[str, Sequence[str]],
+) -> pd.DataFrame:
     """Frame size, respondents and response rate per group of each variable, and in total."""
     blocks = []
     for var in variables:
@@ -56,8 +67,11 @@ def response_rates(frame: pd.DataFrame, responded: np.ndarray, variables: Sequen
         order = [g for g in orders.get(var, []) if g in block.index]
         block = block.reindex(order + sorted(set(block.index) - set(order)))
         blocks.append(block.rename_axis("group").reset_index().assign(variable=var))
-    blocks.append(pd.DataFrame({"variable": [""], "group": [TOTAL], "N": [len(frame)],
-                                "n": [float(responded.sum())]}))
+    blocks.append(
+        pd.DataFrame(
+            {"variable": [""], "group": [TOTAL], "N": [len(frame)], "n": [float(responded.sum())]}
+        )
+    )
     out = pd.concat(blocks, ignore_index=True)
     out["n"] = out["n"].astype(np.int64)
     out["response_rate"] = out["n"] / out["N"]
@@ -71,13 +85,29 @@ def independence_tests(rates: pd.DataFrame) -> pd.DataFrame:
         table = np.column_stack([block["n"], block["N"] - block["n"]]).astype(float)
         table = table[table.sum(axis=1) > 0]
         if table.shape[0] < 2 or (table.sum(axis=0) == 0).any():
-            rows.append({"variable": var, "test": "pearson_chisq", "statistic": np.nan,
-                         "df": np.nan, "p_value": np.nan, "cramers_v": np.nan})
+            rows.append(
+                {
+                    "variable": var,
+                    "test": "pearson_chisq",
+                    "statistic": np.nan,
+                    "df": np.nan,
+                    "p_value": np.nan,
+                    "cramers_v": np.nan,
+                }
+            )
             continue
         chi2, p, df, _ = stats.chi2_contingency(table, correction=False)
         v = np.sqrt(chi2 / (table.sum() * (min(table.shape) - 1)))
-        rows.append({"variable": var, "test": "pearson_chisq", "statistic": chi2, "df": df,
-                     "p_value": p, "cramers_v": v})
+        rows.append(
+            {
+                "variable": var,
+                "test": "pearson_chisq",
+                "statistic": chi2,
+                "df": df,
+                "p_value": p,
+                "cramers_v": v,
+            }
+        )
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
@@ -89,26 +119,32 @@ def model_matrix(frame: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
         if numeric.notna().all():
             parts.append(numeric.astype(float).rename(var))
         elif frame[var].isna().any():
-            raise EnkatError("a frame variable of the response model has missing values",
-                             column=var, expected="a value for every person in the frame",
-                             hint="leave the variable out of sources.frame.variables")
+            raise EnkatError(
+                "a frame variable of the response model has missing values",
+                column=var,
+                expected="a value for every person in the frame",
+                hint="leave the variable out of sources.frame.variables",
+            )
         else:
-            dummies = pd.get_dummies(frame[var].astype(str), prefix=var, prefix_sep="=",
-                                     drop_first=True, dtype=float)
+            dummies = pd.get_dummies(
+                frame[var].astype(str), prefix=var, prefix_sep="=", drop_first=True, dtype=float
+            )
             parts.append(dummies)
     return pd.concat(parts, axis=1)
 
 
-def propensities(frame: pd.DataFrame, responded: np.ndarray, variables: Sequence[str]
-                 ) -> np.ndarray:
+def propensities(
+    frame: pd.DataFrame, responded: np.ndarray, variables: Sequence[str]
+) -> np.ndarray:
     """Fitted response propensities of a logistic model (statsmodels GLM, binomial)."""
     X = model_matrix(frame, variables)
     fit = sm.GLM(responded, X, family=sm.families.Binomial()).fit()
     return np.asarray(fit.fittedvalues, dtype=float)
 
 
-def partial_categories(frame: pd.DataFrame, variables: Sequence[str], bins: int = 4
-                       ) -> pd.DataFrame:
+def partial_categories(
+    frame: pd.DataFrame, variables: Sequence[str], bins: int = 4
+) -> pd.DataFrame:
     """Variables as categories for partial indicators: numeric ones cut at quartiles."""
     out = {}
     for var in variables:
@@ -130,8 +166,12 @@ def r_indicators(rho: np.ndarray, categories: pd.DataFrame) -> pd.DataFrame:
     N = rho.size
     mean = rho.mean()
     S = float(np.sqrt(((rho - mean) ** 2).sum() / (N - 1)))
-    rows = [("R", "", "", 1 - 2 * S), ("S", "", "", S), ("mean_propensity", "", "", mean),
-            ("CV", "", "", S / mean)]
+    rows = [
+        ("R", "", "", 1 - 2 * S),
+        ("S", "", "", S),
+        ("mean_propensity", "", "", mean),
+        ("CV", "", "", S / mean),
+    ]
     series = pd.Series(rho, index=categories.index)
     for var in categories.columns:
         by = series.groupby(categories[var])
@@ -149,22 +189,28 @@ def r_indicators(rho: np.ndarray, categories: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
-def customer_response(customers: pd.DataFrame, visits: pd.DataFrame,
-                      type_order: Sequence[str]) -> pd.DataFrame:
+def customer_response(
+    customers: pd.DataFrame, visits: pd.DataFrame, type_order: Sequence[str]
+) -> pd.DataFrame:
     """Responses per visit by wave and office type, against the visits of the offices
     that took part in that wave (and, for reference, of every office of the type)."""
-    resp = customers.assign(wave=customers["wave"].astype(str),
-                            office_id=customers["office_id"].astype(str))
+    resp = customers.assign(
+        wave=customers["wave"].astype(str), office_id=customers["office_id"].astype(str)
+    )
     vis = visits.assign(wave=visits["wave"].astype(str), office_id=visits["office_id"].astype(str))
     n = resp.groupby(["wave", "office_type"]).size().rename("n")
     taking_part = resp[["wave", "office_id"]].drop_duplicates()
     sampled = vis.merge(taking_part, on=["wave", "office_id"])
     part = sampled.groupby(["wave", "office_type"]).agg(
-        offices=("office_id", "nunique"), visits=("visits", "sum"))
+        offices=("office_id", "nunique"), visits=("visits", "sum")
+    )
     every = vis.groupby(["wave", "office_type"])["visits"].sum().rename("visits_all_offices")
     out = part.join(every, how="left").join(n, how="outer").fillna(0).reset_index()
-    total = out.groupby("wave", as_index=False)[
-        ["offices", "visits", "visits_all_offices", "n"]].sum().assign(office_type=TOTAL)
+    total = (
+        out.groupby("wave", as_index=False)[["offices", "visits", "visits_all_offices", "n"]]
+        .sum()
+        .assign(office_type=TOTAL)
+    )
     out = pd.concat([out, total], ignore_index=True)
     rank = {t: i for i, t in enumerate([*type_order, TOTAL])}
     out["_r"] = out["office_type"].map(rank).fillna(len(rank))
@@ -177,8 +223,12 @@ def customer_response(customers: pd.DataFrame, visits: pd.DataFrame,
 
 
 def write_handler_nonresponse(
-    frame_path: str | Path, handlers_path: str | Path, frame_variables: Sequence[str],
-    orders: Mapping[str, Sequence[str]], rates_out: str | Path, tests_out: str | Path,
+    frame_path: str | Path,
+    handlers_path: str | Path,
+    frame_variables: Sequence[str],
+    orders: Mapping[str, Sequence[str]],
+    rates_out: str | Path,
+    tests_out: str | Path,
     indicators_out: str | Path,
 ) -> None:
     """Pipeline step: response rates, tests and R-indicators of the handler census."""
@@ -197,10 +247,12 @@ def write_handler_nonresponse(
     write_csv(indicators, indicators_out)
 
 
-def write_customer_nonresponse(customers_path: str | Path, visits_path: str | Path,
-                               type_order: Sequence[str], out: str | Path) -> None:
+def write_customer_nonresponse(
+    customers_path: str | Path, visits_path: str | Path, type_order: Sequence[str], out: str | Path
+) -> None:
     """Pipeline step: customer responses relative to visits per wave and office type."""
-    customers = pd.read_parquet(customers_path, columns=["respondent_id", "office_id", "wave",
-                                                         "office_type"])
+    customers = pd.read_parquet(
+        customers_path, columns=["respondent_id", "office_id", "wave", "office_type"]
+    )
     visits = pd.read_parquet(visits_path, columns=["office_id", "wave", "visits", "office_type"])
     write_csv(customer_response(customers, visits, type_order), out)

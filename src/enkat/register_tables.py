@@ -131,8 +131,11 @@ def _standard_costs(
     office_types: Mapping[str, str], standard_costs: Mapping[str, float], present: list[str]
 ) -> pd.Series:
     """Standard cost per office-type label; every type present must have one."""
-    by_label = {office_types[code]: float(cost) for code, cost in standard_costs.items()
-                if code in office_types}
+    by_label = {
+        office_types[code]: float(cost)
+        for code, cost in standard_costs.items()
+        if code in office_types
+    }
     missing = [label for label in present if label not in by_label]
     if missing:
         code = next(c for c, label in office_types.items() if label == missing[0])

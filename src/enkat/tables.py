@@ -22,8 +22,21 @@ from enkat.raoscott import rao_scott
 from enkat.suppression import TOTAL, Rules, suppressed
 
 TABLE_COLUMNS = [
-    "table_id", "survey", "variable", "variable_label", "group_var", "group", "category",
-    "n", "base_n", "estimate", "se", "ci_low", "ci_high", "deff", "suppressed",
+    "table_id",
+    "survey",
+    "variable",
+    "variable_label",
+    "group_var",
+    "group",
+    "category",
+    "n",
+    "base_n",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "suppressed",
 ]
 TEST_COLUMNS = ["table_id", "variable", "group_var", "statistic", "ndf", "ddf", "p_value"]
 
@@ -38,8 +51,12 @@ class TableVariable:
     not_in_base: tuple[str, ...] = ()
 
 
-def expand(spec: Mapping[str, Any], codebook: Any, data: pd.DataFrame | None = None,
-           source: str = "config/tables.yaml") -> list[TableVariable]:
+def expand(
+    spec: Mapping[str, Any],
+    codebook: Any,
+    data: pd.DataFrame | None = None,
+    source: str = "config/tables.yaml",
+) -> list[TableVariable]:
     """The variables a catalogue entry shows, in codebook order.
 
     `item` takes every codebook variable of the item; `variables` names columns, each a
@@ -52,15 +69,21 @@ def expand(spec: Mapping[str, Any], codebook: Any, data: pd.DataFrame | None = N
             found = codebook.variables(spec["item"])
         except (KeyError, ValueError, EnkatError) as err:
             raise EnkatError(
-                f"table {table_id} names an item the codebook lacks", file=source,
-                column="item", value=spec["item"], expected="an item id of the codebook",
+                f"table {table_id} names an item the codebook lacks",
+                file=source,
+                column="item",
+                value=spec["item"],
+                expected="an item id of the codebook",
                 hint="correct the item id or add the item to the codebook",
             ) from err
         return [_from_codebook(v) for v in found]
     names = spec.get("variables") or []
     if not names:
-        raise EnkatError(f"table {table_id} names neither item nor variables", file=source,
-                         expected="item: <id> or variables: [...]")
+        raise EnkatError(
+            f"table {table_id} names neither item nor variables",
+            file=source,
+            expected="item: <id> or variables: [...]",
+        )
     known = {v.name: v for v in codebook.variables()} if codebook is not None else {}
     out = []
     for name in names:
@@ -70,9 +93,13 @@ def expand(spec: Mapping[str, Any], codebook: Any, data: pd.DataFrame | None = N
             values = pd.Series(data[name].dropna().astype(str).unique()).sort_values()
             out.append(TableVariable(name, name, tuple(values)))
         else:
-            raise EnkatError(f"table {table_id} names an unknown variable", file=source,
-                             column="variables", value=name,
-                             expected="a codebook variable or a respondent column")
+            raise EnkatError(
+                f"table {table_id} names an unknown variable",
+                file=source,
+                column="variables",
+                value=name,
+                expected="a codebook variable or a respondent column",
+            )
     return out
 
 
@@ -80,8 +107,9 @@ def _from_codebook(v: Any) -> TableVariable:
     return TableVariable(v.name, v.label, tuple(v.categories), tuple(v.not_in_base))
 
 
-def category_codes(values: pd.Series, categories: Sequence[str], ignore: Sequence[str] = (),
-                   source: str = "data") -> np.ndarray:
+def category_codes(
+    values: pd.Series, categories: Sequence[str], ignore: Sequence[str] = (), source: str = "data"
+) -> np.ndarray:
     """Index of each value in `categories`; -1 for null and for `ignore` (shown, not in base).
 
     Works on the distinct values only, so a million rows cost one factorisation.
@@ -97,16 +125,21 @@ def category_codes(values: pd.Series, categories: Sequence[str], ignore: Sequenc
         bad = str(pd.Index(uniques)[np.flatnonzero(unknown)[0]])
         row = int(np.flatnonzero(values.astype(str).to_numpy() == bad)[0]) + 1
         raise EnkatError(
-            "a value is not a category of the variable", file=source, row=row,
-            column=str(values.name), value=bad, expected=", ".join(categories),
+            "a value is not a category of the variable",
+            file=source,
+            row=row,
+            column=str(values.name),
+            value=bad,
+            expected=", ".join(categories),
             hint="correct the codebook or the data",
         )
     lookup = np.append(lookup, -1)  # code -1 (null) indexes the appended -1
     return lookup[codes]
 
 
-def group_codes(values: pd.Series, order: Sequence[str] | None = None
-                ) -> tuple[np.ndarray, list[str]]:
+def group_codes(
+    values: pd.Series, order: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
     """Group index per row (-1 for null) and the group labels, in `order` then sorted."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         used = values.cat.remove_unused_categories()
@@ -120,15 +153,22 @@ def group_codes(values: pd.Series, order: Sequence[str] | None = None
     return remap[codes], ordered
 
 
-def filter_mask(data: pd.DataFrame, spec_filter: Mapping[str, Sequence[str]] | None,
-                source: str = "config/tables.yaml") -> np.ndarray:
+def filter_mask(
+    data: pd.DataFrame,
+    spec_filter: Mapping[str, Sequence[str]] | None,
+    source: str = "config/tables.yaml",
+) -> np.ndarray:
     """Rows a table's `filter` keeps (every condition must hold)."""
     keep = np.ones(len(data), dtype=bool)
     for column, allowed in (spec_filter or {}).items():
         if column not in data.columns:
-            raise EnkatError("a table filter names an unknown column", file=source,
-                             column="filter", value=column,
-                             expected=f"a column of the survey data: {', '.join(data.columns)}")
+            raise EnkatError(
+                "a table filter names an unknown column",
+                file=source,
+                column="filter",
+                value=column,
+                expected=f"a column of the survey data: {', '.join(data.columns)}",
+            )
         inside = data[column].astype("string").isin([str(a) for a in allowed])
         keep &= inside.fillna(False).to_numpy(dtype=bool)
     return keep
@@ -147,8 +187,12 @@ def estimate_table(
     """Estimates (long) and, for a by-table, Rao-Scott tests. `data` rows follow the design."""
     keep = filter_mask(data, spec_filter)
     if by is not None and by not in data.columns:
-        raise EnkatError("the by variable is not a column of the survey data", column="by",
-                         value=by, expected=", ".join(map(str, data.columns)))
+        raise EnkatError(
+            "the by variable is not a column of the survey data",
+            column="by",
+            value=by,
+            expected=", ".join(map(str, data.columns)),
+        )
     if by is not None:
         groups, labels = group_codes(data[by], group_order)
     else:
@@ -156,46 +200,82 @@ def estimate_table(
     blocks, tests = [], []
     for var in variables:
         if var.name not in data.columns:
-            raise EnkatError("a table variable is not in the survey data", column=var.name,
-                             expected="a column of processed/<survey>.parquet",
-                             hint="check the codebook and the ingest step")
+            raise EnkatError(
+                "a table variable is not in the survey data",
+                column=var.name,
+                expected="a column of processed/<survey>.parquet",
+                hint="check the codebook and the ingest step",
+            )
         codes = category_codes(data[var.name], var.categories, var.not_in_base)
         codes = np.where(keep, codes, -1)
         K = len(var.categories)
-        blocks.append(_block(design, codes, K, None, 1, [TOTAL], var, "", confidence_level,
-                             ci_method))
+        blocks.append(
+            _block(design, codes, K, None, 1, [TOTAL], var, "", confidence_level, ci_method)
+        )
         if by is not None:
-            blocks.append(_block(design, codes, K, groups, len(labels), labels, var, by,
-                                 confidence_level, ci_method))
+            blocks.append(
+                _block(
+                    design,
+                    codes,
+                    K,
+                    groups,
+                    len(labels),
+                    labels,
+                    var,
+                    by,
+                    confidence_level,
+                    ci_method,
+                )
+            )
             test = rao_scott(design, codes, groups)
-            tests.append({"variable": var.name, "group_var": by, "statistic": test.statistic,
-                          "ndf": test.ndf, "ddf": test.ddf, "p_value": test.p_value})
+            tests.append(
+                {
+                    "variable": var.name,
+                    "group_var": by,
+                    "statistic": test.statistic,
+                    "ndf": test.ndf,
+                    "ddf": test.ddf,
+                    "p_value": test.p_value,
+                }
+            )
     estimates = pd.concat(blocks, ignore_index=True)
     return estimates, pd.DataFrame(tests, columns=TEST_COLUMNS[1:])
 
 
-def _block(design: Design, codes: np.ndarray, K: int, groups: np.ndarray | None, G: int,
-           labels: Sequence[str], var: TableVariable, group_var: str, level: float,
-           ci_method: str) -> pd.DataFrame:
+def _block(
+    design: Design,
+    codes: np.ndarray,
+    K: int,
+    groups: np.ndarray | None,
+    G: int,
+    labels: Sequence[str],
+    var: TableVariable,
+    group_var: str,
+    level: float,
+    ci_method: str,
+) -> pd.DataFrame:
     """The rows of one variable for one set of domains (Totalt, or every group)."""
     est = proportions(design, codes, K, groups, G)
-    low, high = confidence_interval(est.estimate, est.variance, est.base_n[:, None],
-                                    est.df[:, None], level, ci_method)
-    return pd.DataFrame({
-        "variable": var.name,
-        "variable_label": var.label,
-        "group_var": group_var,
-        "group": np.repeat(np.asarray(labels, dtype=object), K),
-        "category": np.tile(np.asarray(var.categories, dtype=object), G),
-        "n": est.n.ravel().astype(np.int64),
-        "base_n": np.repeat(est.base_n, K).astype(np.int64),
-        "estimate": est.estimate.ravel(),
-        "se": est.se.ravel(),
-        "ci_low": low.ravel(),
-        "ci_high": high.ravel(),
-        "deff": est.deff.ravel(),
-        "df": np.repeat(est.df, K),
-    })
+    low, high = confidence_interval(
+        est.estimate, est.variance, est.base_n[:, None], est.df[:, None], level, ci_method
+    )
+    return pd.DataFrame(
+        {
+            "variable": var.name,
+            "variable_label": var.label,
+            "group_var": group_var,
+            "group": np.repeat(np.asarray(labels, dtype=object), K),
+            "category": np.tile(np.asarray(var.categories, dtype=object), G),
+            "n": est.n.ravel().astype(np.int64),
+            "base_n": np.repeat(est.base_n, K).astype(np.int64),
+            "estimate": est.estimate.ravel(),
+            "se": est.se.ravel(),
+            "ci_low": low.ravel(),
+            "ci_high": high.ravel(),
+            "deff": est.deff.ravel(),
+            "df": np.repeat(est.df, K),
+        }
+    )
 
 
 def align(table: Any, respondent_ids: Any, source: str) -> pd.DataFrame:
@@ -216,9 +296,12 @@ def align(table: Any, respondent_ids: Any, source: str) -> pd.DataFrame:
     if (where < 0).any() or len(ids) != len(weights_ids):
         missing = weights_ids.to_pandas()[where < 0]
         raise EnkatError(
-            "the survey data and its weights hold different respondents", file=source,
-            column="respondent_id", value=missing.iloc[0] if len(missing) else len(ids),
-            expected="one weight per respondent", hint="rerun the weighting step",
+            "the survey data and its weights hold different respondents",
+            file=source,
+            column="respondent_id",
+            value=missing.iloc[0] if len(missing) else len(ids),
+            expected="one weight per respondent",
+            hint="rerun the weighting step",
         )
     return rest.take(pa.array(where)).to_pandas()
 
@@ -247,8 +330,13 @@ def write_table(
     variables = expand(spec, codebook, data)
     by = spec.get("by")
     estimates, tests = estimate_table(
-        data, design, variables, by, spec.get("filter"),
-        float(estimation["confidence_level"]), str(estimation["ci_method"]),
+        data,
+        design,
+        variables,
+        by,
+        spec.get("filter"),
+        float(estimation["confidence_level"]),
+        str(estimation["ci_method"]),
         (group_orders or {}).get(by) if by else None,
     )
     estimates.insert(0, "survey", spec["survey"])
@@ -276,11 +364,16 @@ def read_columns(path: str | Path, columns: Sequence[str]) -> Any:
     have = pq.read_schema(path).names
     missing = [c for c in columns if c not in have]
     if missing:
-        raise EnkatError("the survey data lacks a column the table needs", file=str(path),
-                         column=missing[0], expected=f"one of {', '.join(have)}",
-                         hint="check the table's item, variables, by and filter")
-    return pq.read_table(path, columns=list(columns), read_dictionary=[
-        c for c in columns if c != "respondent_id"])
+        raise EnkatError(
+            "the survey data lacks a column the table needs",
+            file=str(path),
+            column=missing[0],
+            expected=f"one of {', '.join(have)}",
+            hint="check the table's item, variables, by and filter",
+        )
+    return pq.read_table(
+        path, columns=list(columns), read_dictionary=[c for c in columns if c != "respondent_id"]
+    )
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:

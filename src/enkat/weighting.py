@@ -24,8 +24,20 @@ TOTAL = "Totalt"
 ALL = "Alla"
 WEIGHT_COLUMNS = ["respondent_id", "weight", "stratum", "population_size", "psu"]
 SUMMARY_COLUMNS = [
-    "survey", "method", "stratum", "members", "collapsed", "N", "n", "response_rate",
-    "weight", "weight_min", "weight_max", "trimmed", "kish_deff", "effective_n",
+    "survey",
+    "method",
+    "stratum",
+    "members",
+    "collapsed",
+    "N",
+    "n",
+    "response_rate",
+    "weight",
+    "weight_min",
+    "weight_max",
+    "trimmed",
+    "kish_deff",
+    "effective_n",
 ]
 
 
@@ -41,14 +53,23 @@ def cell_labels(table: pd.DataFrame, classes: Sequence[str], source: str) -> pd.
     """One label per row for its class cell, e.g. `2021 / Litet kontor`."""
     for column in classes:
         if column not in table.columns:
-            raise EnkatError("a weighting class is not a column", file=source, column=column,
-                             expected=f"one of {', '.join(map(str, table.columns))}",
-                             hint="correct weighting.<survey>.classes in config/config.yaml")
+            raise EnkatError(
+                "a weighting class is not a column",
+                file=source,
+                column=column,
+                expected=f"one of {', '.join(map(str, table.columns))}",
+                hint="correct weighting.<survey>.classes in config/config.yaml",
+            )
         missing = table[column].isna()
         if missing.any():
             row = int(np.flatnonzero(missing.to_numpy())[0]) + 1
-            raise EnkatError("a weighting class value is missing", file=source, row=row,
-                             column=column, expected="a value for every unit")
+            raise EnkatError(
+                "a weighting class value is missing",
+                file=source,
+                row=row,
+                column=column,
+                expected="a value for every unit",
+            )
     parts = [table[c].astype(str) for c in classes]
     label = parts[0]
     for part in parts[1:]:
@@ -56,8 +77,9 @@ def cell_labels(table: pd.DataFrame, classes: Sequence[str], source: str) -> pd.
     return label
 
 
-def population_totals(population: pd.DataFrame, classes: Sequence[str], size: str | None,
-                      source: str) -> pd.Series:
+def population_totals(
+    population: pd.DataFrame, classes: Sequence[str], size: str | None, source: str
+) -> pd.Series:
     """Population total per class cell: units of the frame, or the sum of `size` (visits)."""
     labels = cell_labels(population, classes, source)
     values = np.ones(len(population)) if size is None else population[size].astype(float)
@@ -65,8 +87,12 @@ def population_totals(population: pd.DataFrame, classes: Sequence[str], size: st
 
 
 def collapse_cells(
-    n: pd.Series, N: pd.Series, classes: Sequence[str], collapse: Mapping[str, str],
-    min_respondents: int, source: str = "config/config.yaml",
+    n: pd.Series,
+    N: pd.Series,
+    classes: Sequence[str],
+    collapse: Mapping[str, str],
+    min_respondents: int,
+    source: str = "config/config.yaml",
 ) -> pd.Series:
     """Map each cell to its (possibly merged) class label.
 
@@ -97,30 +123,38 @@ def collapse_cells(
     if not empty.empty:
         raise EnkatError(
             "a weighting class has no respondents and no neighbour to merge with",
-            file=source, column="weighting.collapse", value=str(empty.index[0]),
+            file=source,
+            column="weighting.collapse",
+            value=str(empty.index[0]),
             expected="a collapse neighbour for every class that can be empty",
             hint="add the class to weighting.<survey>.collapse",
         )
     return pd.Series(group)
 
 
-def _neighbour(label: str, group: Mapping[str, str], classes: Sequence[str],
-               collapse: Mapping[str, str]) -> str | None:
+def _neighbour(
+    label: str, group: Mapping[str, str], classes: Sequence[str], collapse: Mapping[str, str]
+) -> str | None:
     """The class a small class merges into: its first cell's neighbour in another class."""
     for cell in sorted(c for c, lab in group.items() if lab == label):
         values = cell.split(CELL_SEP) if len(classes) > 1 else [cell]
         for i, value in enumerate(values):
             if value in collapse:
-                other = [*values[:i], collapse[value], *values[i + 1:]]
+                other = [*values[:i], collapse[value], *values[i + 1 :]]
                 key = CELL_SEP.join(other)
                 if key in group and group[key] != label:
                     return group[key]
     return None
 
 
-def rake(frame_weights: np.ndarray, margins: Sequence[np.ndarray],
-         totals: Sequence[np.ndarray], names: Sequence[str], tolerance: float = 1e-8,
-         max_iterations: int = 100) -> np.ndarray:
+def rake(
+    frame_weights: np.ndarray,
+    margins: Sequence[np.ndarray],
+    totals: Sequence[np.ndarray],
+    names: Sequence[str],
+    tolerance: float = 1e-8,
+    max_iterations: int = 100,
+) -> np.ndarray:
     """Iterative proportional fitting of weights to several margins (R `rake()`).
 
     `margins[m]` holds a category index per respondent, `totals[m]` the population total
@@ -139,14 +173,17 @@ def rake(frame_weights: np.ndarray, margins: Sequence[np.ndarray],
         if worst[0] < tolerance:
             return w
     raise EnkatError(
-        "raking did not converge", column=f"margin {worst[1]}", value=worst[0],
+        "raking did not converge",
+        column=f"margin {worst[1]}",
+        value=worst[0],
         expected=f"relative error below {tolerance} within {max_iterations} iterations",
         hint="merge small categories of that margin, or raise weighting.max_iterations",
     )
 
 
-def trim(weights: np.ndarray, lower: float, upper: float, max_iterations: int = 50
-         ) -> tuple[np.ndarray, np.ndarray]:
+def trim(
+    weights: np.ndarray, lower: float, upper: float, max_iterations: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
     """Bound weights to [lower, upper] x mean weight, redistributing so the total holds.
 
     Trimmed weights are fixed at the bound; the rest are scaled to keep the sum; repeated
@@ -167,15 +204,21 @@ def trim(weights: np.ndarray, lower: float, upper: float, max_iterations: int = 
             break
         w[free] *= (total - w[fixed].sum()) / w[free].sum()
     raise EnkatError(
-        "trimming did not settle", column="weighting.trim", value={"lower": lower, "upper": upper},
+        "trimming did not settle",
+        column="weighting.trim",
+        value={"lower": lower, "upper": upper},
         expected="bounds the weights can meet while keeping their total",
         hint="widen the trim bounds or raise trim.max_iterations",
     )
 
 
 def make_weights(
-    respondents: pd.DataFrame, population: pd.DataFrame, settings: Mapping[str, Any],
-    survey: str, population_size: str | None = None, source: str = "population",
+    respondents: pd.DataFrame,
+    population: pd.DataFrame,
+    settings: Mapping[str, Any],
+    survey: str,
+    population_size: str | None = None,
+    source: str = "population",
 ) -> Weights:
     """Weights, strata, PSUs and fpc of one survey from its weighting settings."""
     method = settings.get("method", "classes")
@@ -196,17 +239,27 @@ def make_weights(
     unknown = ~resp_cells.isin(N_cells.index)
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0]) + 1
-        raise EnkatError("a respondent's class is not in the population", file=source, row=row,
-                         column=", ".join(classes), value=resp_cells[unknown].iloc[0],
-                         expected="a class of the frame or visits",
-                         hint="check the register, frame and visits files")
+        raise EnkatError(
+            "a respondent's class is not in the population",
+            file=source,
+            row=row,
+            column=", ".join(classes),
+            value=resp_cells[unknown].iloc[0],
+            expected="a class of the frame or visits",
+            hint="check the register, frame and visits files",
+        )
     n_cells = resp_cells.value_counts()
     if method == "rake":
         w, strata, sizes = _raked(resp, population, settings, population_size, source)
         mapping = pd.Series({s: s for s in strata.unique()})
     else:
-        mapping = collapse_cells(n_cells, N_cells, classes, settings.get("collapse") or {},
-                                 int(settings.get("min_respondents", 10)))
+        mapping = collapse_cells(
+            n_cells,
+            N_cells,
+            classes,
+            settings.get("collapse") or {},
+            int(settings.get("min_respondents", 10)),
+        )
         strata = resp_cells.map(mapping)
         N_s = N_cells.groupby(mapping.reindex(N_cells.index)).sum()
         n_s = strata.value_counts()
@@ -215,23 +268,31 @@ def make_weights(
     trimmed = np.zeros(n_rows, dtype=bool)
     bounds = settings.get("trim")
     if bounds:
-        w, trimmed = trim(w, float(bounds["lower"]), float(bounds["upper"]),
-                          int(bounds.get("max_iterations", 50)))
+        w, trimmed = trim(
+            w, float(bounds["lower"]), float(bounds["upper"]), int(bounds.get("max_iterations", 50))
+        )
     psu_col = settings.get("psu")
     psu = resp[psu_col].astype(str) if psu_col else resp["respondent_id"].astype(str)
-    weights = pd.DataFrame({
-        "respondent_id": resp["respondent_id"].astype(str),
-        "weight": w,
-        "stratum": strata.astype(str).to_numpy(),
-        "population_size": np.asarray(sizes, dtype=float),
-        "psu": psu.to_numpy(),
-    })
+    weights = pd.DataFrame(
+        {
+            "respondent_id": resp["respondent_id"].astype(str),
+            "weight": w,
+            "stratum": strata.astype(str).to_numpy(),
+            "population_size": np.asarray(sizes, dtype=float),
+            "psu": psu.to_numpy(),
+        }
+    )
     summary = summarise(weights, trimmed, mapping, survey, method)
     return Weights(weights, summary)
 
 
-def _raked(resp: pd.DataFrame, population: pd.DataFrame, settings: Mapping[str, Any],
-           population_size: str | None, source: str) -> tuple[np.ndarray, pd.Series, pd.Series]:
+def _raked(
+    resp: pd.DataFrame,
+    population: pd.DataFrame,
+    settings: Mapping[str, Any],
+    population_size: str | None,
+    source: str,
+) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Raked weights; the strata are the first margin's categories."""
     names = list(settings.get("margins") or settings.get("classes") or ["office_type"])
     margins, totals = [], []
@@ -240,18 +301,31 @@ def _raked(resp: pd.DataFrame, population: pd.DataFrame, settings: Mapping[str, 
         codes = pd.Index(pop.index).get_indexer(cell_labels(resp, [name], source))
         counts = np.bincount(codes[codes >= 0], minlength=pop.size)
         if (counts == 0).any():
-            raise EnkatError("a raking margin has a category without respondents",
-                             column=f"margin {name}", value=str(pop.index[counts == 0][0]),
-                             expected="respondents in every category of every margin",
-                             hint="merge the category in the data or rake on other margins")
+            raise EnkatError(
+                "a raking margin has a category without respondents",
+                column=f"margin {name}",
+                value=str(pop.index[counts == 0][0]),
+                expected="respondents in every category of every margin",
+                hint="merge the category in the data or rake on other margins",
+            )
         margins.append(codes)
         totals.append(pop.to_numpy(dtype=float))
     start = np.full(len(resp), totals[0].sum() / len(resp))
-    w = rake(start, margins, totals, names, float(settings.get("tolerance", 1e-8)),
-             int(settings.get("max_iterations", 100)))
+    w = rake(
+        start,
+        margins,
+        totals,
+        names,
+        float(settings.get("tolerance", 1e-8)),
+        int(settings.get("max_iterations", 100)),
+    )
     strata = cell_labels(resp, [names[0]], source)
-    sizes = strata.map(pd.Series(totals[0], index=population_totals(
-        population, [names[0]], population_size, source).index))
+    sizes = strata.map(
+        pd.Series(
+            totals[0],
+            index=population_totals(population, [names[0]], population_size, source).index,
+        )
+    )
     return w, strata, sizes
 
 
@@ -262,21 +336,25 @@ def kish(weights: np.ndarray) -> tuple[float, float]:
     return deff, float(w.size / deff)
 
 
-def summarise(weights: pd.DataFrame, trimmed: np.ndarray, mapping: pd.Series, survey: str,
-              method: str) -> pd.DataFrame:
+def summarise(
+    weights: pd.DataFrame, trimmed: np.ndarray, mapping: pd.Series, survey: str, method: str
+) -> pd.DataFrame:
     """Per class and overall: N, n, response rate, weights, Kish deff and effective n."""
     frame = weights.assign(trimmed=trimmed)
     members = mapping.groupby(mapping.to_numpy()).apply(
-        lambda s: MERGE_SEP.join(sorted(s.index, key=str)))
+        lambda s: MERGE_SEP.join(sorted(s.index, key=str))
+    )
     by = frame.groupby("stratum", sort=True)
-    out = pd.DataFrame({
-        "N": by["population_size"].first(),
-        "n": by.size(),
-        "weight": by["weight"].mean(),
-        "weight_min": by["weight"].min(),
-        "weight_max": by["weight"].max(),
-        "trimmed": by["trimmed"].sum().astype(int),
-    })
+    out = pd.DataFrame(
+        {
+            "N": by["population_size"].first(),
+            "n": by.size(),
+            "weight": by["weight"].mean(),
+            "weight_min": by["weight"].min(),
+            "weight_max": by["weight"].max(),
+            "trimmed": by["trimmed"].sum().astype(int),
+        }
+    )
     k = by["weight"].agg(lambda w: kish(w.to_numpy())[0])
     out["kish_deff"] = k
     out["effective_n"] = out["n"] / k
@@ -284,12 +362,23 @@ def summarise(weights: pd.DataFrame, trimmed: np.ndarray, mapping: pd.Series, su
     out["collapsed"] = out["members"].str.contains(MERGE_SEP, regex=False)
     out = out.reset_index(names="stratum")
     deff, neff = kish(weights["weight"].to_numpy())
-    total = pd.DataFrame([{
-        "stratum": TOTAL, "members": "", "collapsed": bool(out["collapsed"].any()),
-        "N": float(out["N"].sum()), "n": len(weights), "weight": weights["weight"].mean(),
-        "weight_min": weights["weight"].min(), "weight_max": weights["weight"].max(),
-        "trimmed": int(trimmed.sum()), "kish_deff": deff, "effective_n": neff,
-    }])
+    total = pd.DataFrame(
+        [
+            {
+                "stratum": TOTAL,
+                "members": "",
+                "collapsed": bool(out["collapsed"].any()),
+                "N": float(out["N"].sum()),
+                "n": len(weights),
+                "weight": weights["weight"].mean(),
+                "weight_min": weights["weight"].min(),
+                "weight_max": weights["weight"].max(),
+                "trimmed": int(trimmed.sum()),
+                "kish_deff": deff,
+                "effective_n": neff,
+            }
+        ]
+    )
     out = pd.concat([out, total], ignore_index=True)
     out["response_rate"] = out["n"] / out["N"]
     out["survey"] = survey
@@ -298,8 +387,12 @@ def summarise(weights: pd.DataFrame, trimmed: np.ndarray, mapping: pd.Series, su
 
 
 def write_weights(
-    survey: str, survey_path: str | Path, population_path: str | Path,
-    settings: Mapping[str, Any], weights_out: str | Path, summary_out: str | Path,
+    survey: str,
+    survey_path: str | Path,
+    population_path: str | Path,
+    settings: Mapping[str, Any],
+    weights_out: str | Path,
+    summary_out: str | Path,
 ) -> Weights:
     """Pipeline step: read the survey and its population, write both weight files."""
     from enkat.tables import write_csv
@@ -323,7 +416,11 @@ def _read(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
     wanted = list(dict.fromkeys(columns))
     missing = [c for c in wanted if c not in have]
     if missing:
-        raise EnkatError("a column the weighting needs is missing", file=str(path),
-                         column=missing[0], expected=f"one of {', '.join(have)}",
-                         hint="check weighting.<survey>.classes, margins and psu")
+        raise EnkatError(
+            "a column the weighting needs is missing",
+            file=str(path),
+            column=missing[0],
+            expected=f"one of {', '.join(have)}",
+            hint="check weighting.<survey>.classes, margins and psu",
+        )
     return pq.read_table(path, columns=wanted).to_pandas()

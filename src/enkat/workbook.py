@@ -63,25 +63,36 @@ DEMO_FONT = Font(bold=True, color="C00000")
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
 ZIP_DATE_MIN = (1980, 1, 1, 0, 0, 0)
 
-SURVEY_HEADERS = ["Rad", "Svarsalternativ", "Andel", "KI nedre", "KI övre", "Antal svar (n)",
-                  "Bas (n)", "Not"]
-DEMO_TEXT = ("Exempeldata: tabellerna bygger på syntetiska uppgifter och beskriver inte "
-             "verkliga förhållanden.")
-ROUNDING_NOTE = ("Andelarna är avrundade till en decimal och summerar därför inte alltid "
-                 "till 100 procent. Avrundning sker uppåt vid 5 (0,05 blir 0,1).")
+SURVEY_HEADERS = [
+    "Rad",
+    "Svarsalternativ",
+    "Andel",
+    "KI nedre",
+    "KI övre",
+    "Antal svar (n)",
+    "Bas (n)",
+    "Not",
+]
+DEMO_TEXT = (
+    "Exempeldata: tabellerna bygger på syntetiska uppgifter och beskriver inte "
+    "verkliga förhållanden."
+)
+ROUNDING_NOTE = (
+    "Andelarna är avrundade till en decimal och summerar därför inte alltid "
+    "till 100 procent. Avrundning sker uppåt vid 5 (0,05 blir 0,1)."
+)
 MULTIPLE_NOTE = "Flera svar var möjliga; andelarna summerar till mer än 100 procent."
 REGISTER_SOURCES = {
     "cost_per_visit": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
-                      "kontorstyp. Kostnad per besök = schablonkostnad / genomsnittligt antal "
-                      "besök för kontorstypen.",
+    "kontorstyp. Kostnad per besök = schablonkostnad / genomsnittligt antal "
+    "besök för kontorstypen.",
     "cost_per_visit_range": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
-                            "kontorstyp. Kostnad per besök för ett kontor = schablonkostnad / "
-                            "kontorets antal besök; kontor utan besök ingår inte.",
-    "errand_solutions": "Källa: ärenderegistreringen. Andel av myndighetens registrerade "
-                        "ärenden.",
+    "kontorstyp. Kostnad per besök för ett kontor = schablonkostnad / "
+    "kontorets antal besök; kontor utan besök ingår inte.",
+    "errand_solutions": "Källa: ärenderegistreringen. Andel av myndighetens registrerade ärenden.",
     "customer_response": "Källa: kundundersökningen och antal besök per kontor under "
-                         "undersökningsperioden. Svar i förhållande till besök = antal svar / "
-                         "antal besök.",
+    "undersökningsperioden. Svar i förhållande till besök = antal svar / "
+    "antal besök.",
 }
 WEIGHTING_METHODS = {
     "none": "ingen viktning",
@@ -96,11 +107,21 @@ NONRESPONSE_TITLES = {
     "nonresponse_customers": "Kundundersökningen: svar i förhållande till besök",
 }
 METHOD_HEADERS = {
-    "stratum": "Viktklass", "N": "Population (N)", "n": "Svarande (n)",
-    "response_rate": "Svarsfrekvens", "weight": "Vikt", "deff": "Designeffekt (Kish)",
-    "kish_deff": "Designeffekt (Kish)", "effective_n": "Effektivt n", "survey": "Undersökning",
-    "variable": "Variabel", "group": "Grupp", "statistic": "Teststatistika", "p_value": "p-värde",
-    "ndf": "Frihetsgrader (täljare)", "ddf": "Frihetsgrader (nämnare)",
+    "stratum": "Viktklass",
+    "N": "Population (N)",
+    "n": "Svarande (n)",
+    "response_rate": "Svarsfrekvens",
+    "weight": "Vikt",
+    "deff": "Designeffekt (Kish)",
+    "kish_deff": "Designeffekt (Kish)",
+    "effective_n": "Effektivt n",
+    "survey": "Undersökning",
+    "variable": "Variabel",
+    "group": "Grupp",
+    "statistic": "Teststatistika",
+    "p_value": "p-värde",
+    "ndf": "Frihetsgrader (täljare)",
+    "ddf": "Frihetsgrader (nämnare)",
 }
 
 
@@ -193,8 +214,12 @@ def survey_texts(codebook_path: str | Path) -> dict[str, Any]:
     try:
         book = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
-        raise EnkatError("cannot read the codebook", file=str(path), value=str(err),
-                         hint="check the codebook path in config sources") from None
+        raise EnkatError(
+            "cannot read the codebook",
+            file=str(path),
+            value=str(err),
+            hint="check the codebook path in config sources",
+        ) from None
     items = {str(item.get("id")): str(item.get("text", "")) for item in book.get("items", [])}
     return {
         "title": str(book.get("title", "")),
@@ -268,8 +293,10 @@ def write_survey_sheet(
         block = table[table["group"] == group]
         w.line(_group_title(group, str(block["group_var"].iloc[0])), BOLD)
         if group != TOTAL and (reason[block.index] == "group").all():
-            w.line(f"{fmt.SUPPRESSED} Gruppen redovisas inte separat (färre än "
-                   f"{fmt.number(rules.min_group)} svarande).")
+            w.line(
+                f"{fmt.SUPPRESSED} Gruppen redovisas inte separat (färre än "
+                f"{fmt.number(rules.min_group)} svarande)."
+            )
             w.blank()
             continue
         head = w.row
@@ -279,23 +306,37 @@ def write_survey_sheet(
             hidden = bool(row["suppressed"])
             note = fmt.SUPPRESSED if hidden else ("*" if shaky[i] else "")
             value = [(fmt.SUPPRESSED, None)] if hidden else [(row["estimate"], PERCENT)]
-            ci = ([(fmt.SUPPRESSED, None)] * 2 if hidden
-                  else [(row["ci_low"], PERCENT), (row["ci_high"], PERCENT)])
+            ci = (
+                [(fmt.SUPPRESSED, None)] * 2
+                if hidden
+                else [(row["ci_low"], PERCENT), (row["ci_high"], PERCENT)]
+            )
             n = (fmt.SUPPRESSED, None) if hidden else (row["n"], COUNT)
-            w.cells([(row["variable_label"], None), (row["category"], None), *value, *ci, n,
-                     (row["base_n"], COUNT), (note, None)])
+            w.cells(
+                [
+                    (row["variable_label"], None),
+                    (row["category"], None),
+                    *value,
+                    *ci,
+                    n,
+                    (row["base_n"], COUNT),
+                    (note, None),
+                ]
+            )
         w.table(f"{_table_name(spec['id'])}_{k}", head, len(SURVEY_HEADERS))
         w.blank()
     if tests is not None and not tests.empty:
         _write_tests(w, spec, tests, table, estimation)
     w.blank()
     survey_title = ", ".join(t for t in (texts.get("title"), texts.get("period")) if t)
-    notes = [f"Källa: {survey_title}." if survey_title else "",
-             "Vägda andelar med konfidensintervall på "
-             f"{fmt.number(float(estimation.get('confidence_level', 0.95)) * 100)} %-nivån. "
-             "n = ovägt antal svarande som valt svarsalternativet; bas = ovägt antal svarande "
-             "på frågan.",
-             ROUNDING_NOTE]
+    notes = [
+        f"Källa: {survey_title}." if survey_title else "",
+        "Vägda andelar med konfidensintervall på "
+        f"{fmt.number(float(estimation.get('confidence_level', 0.95)) * 100)} %-nivån. "
+        "n = ovägt antal svarande som valt svarsalternativet; bas = ovägt antal svarande "
+        "på frågan.",
+        ROUNDING_NOTE,
+    ]
     if set(table["category"]) <= {"Vald", "Ej vald"}:
         notes.append(MULTIPLE_NOTE)
     if response_note:
@@ -320,26 +361,45 @@ def _table_name(table_id: str) -> str:
     return name if name[:1].isalpha() else f"T_{name}"
 
 
-def _write_tests(w: SheetWriter, spec: Mapping[str, Any], tests: pd.DataFrame,
-                 table: pd.DataFrame, estimation: Mapping[str, Any]) -> None:
+def _write_tests(
+    w: SheetWriter,
+    spec: Mapping[str, Any],
+    tests: pd.DataFrame,
+    table: pd.DataFrame,
+    estimation: Mapping[str, Any],
+) -> None:
     level = float(estimation.get("test_level", 0.05))
     labels = dict(zip(table["variable"], table["variable_label"], strict=False))
     w.line("Test av skillnader mellan grupperna (Rao–Scotts F-test)", BOLD)
     head = w.row
-    headers = ["Rad", "F", "Frihetsgrader (täljare)", "Frihetsgrader (nämnare)", "p-värde",
-               f"Skillnad på {fmt.number(level * 100)} %-nivån"]
+    headers = [
+        "Rad",
+        "F",
+        "Frihetsgrader (täljare)",
+        "Frihetsgrader (nämnare)",
+        "p-värde",
+        f"Skillnad på {fmt.number(level * 100)} %-nivån",
+    ]
     w.cells([(h, None) for h in headers], BOLD)
     for _, row in tests.iterrows():
         differs = "Ja" if row["p_value"] < level else "Nej"
-        w.cells([(labels.get(row["variable"], row["variable"]), None),
-                 (row["statistic"], DECIMAL2), (row["ndf"], DECIMAL2), (row["ddf"], DECIMAL2),
-                 (row["p_value"], DECIMAL3), (differs, None)])
+        w.cells(
+            [
+                (labels.get(row["variable"], row["variable"]), None),
+                (row["statistic"], DECIMAL2),
+                (row["ndf"], DECIMAL2),
+                (row["ddf"], DECIMAL2),
+                (row["p_value"], DECIMAL3),
+                (differs, None),
+            ]
+        )
     w.table(f"{_table_name(spec['id'])}_test", head, len(headers))
     w.blank()
 
 
-def write_register_sheet(ws: Worksheet, spec: Mapping[str, Any], table: pd.DataFrame,
-                         demo: bool) -> None:
+def write_register_sheet(
+    ws: Worksheet, spec: Mapping[str, Any], table: pd.DataFrame, demo: bool
+) -> None:
     """One register table: a block per `block`, rows by (group, row), columns by measure."""
     w = SheetWriter(ws)
     _header(w, spec, "", demo)
@@ -352,16 +412,18 @@ def write_register_sheet(ws: Worksheet, spec: Mapping[str, Any], table: pd.DataF
         units = dict(zip(block["measure"], block["unit"], strict=False))
         grouped = (block["group"] != "").any()
         keys = ["group", "row"] if grouped else ["row"]
-        wide = block.pivot_table(index=keys, columns="measure", values="value", aggfunc="first",
-                                 sort=False).reindex(columns=measures)
+        wide = block.pivot_table(
+            index=keys, columns="measure", values="value", aggfunc="first", sort=False
+        ).reindex(columns=measures)
         dims = ([block["group_var"].iloc[0]] if grouped else []) + [block["row_var"].iloc[0]]
         head = w.row
         w.cells([(h, None) for h in [*dims, *[labels[m] for m in measures]]], BOLD)
         freeze = freeze or w.row
         for key, values in wide.iterrows():
             key_cells = [(part, None) for part in (key if isinstance(key, tuple) else (key,))]
-            w.cells([*key_cells, *[(values[m], UNIT_FORMATS.get(units[m], DECIMAL2))
-                                   for m in measures]])
+            w.cells(
+                [*key_cells, *[(values[m], UNIT_FORMATS.get(units[m], DECIMAL2)) for m in measures]]
+            )
         w.table(f"{_table_name(spec['id'])}_{k}", head, len(dims) + len(measures))
         w.blank()
     w.line(REGISTER_SOURCES.get(str(spec.get("analysis")), "Källa: registeruppgifter."))
@@ -386,8 +448,10 @@ def write_about_sheet(
     w.line(str(project.get("title", "")), TITLE)
     if project.get("subtitle"):
         w.line(str(project["subtitle"]), ITALIC)
-    w.line(f"{project.get('organisation', '')}, {project.get('date', '')}, "
-           f"version {project.get('version', '')}")
+    w.line(
+        f"{project.get('organisation', '')}, {project.get('date', '')}, "
+        f"version {project.get('version', '')}"
+    )
     if project.get("demo"):
         w.line(DEMO_TEXT, DEMO_FONT)
     w.blank()
@@ -396,8 +460,9 @@ def write_about_sheet(
         head = ", ".join(str(p) for p in (texts.get("title"), texts.get("period")) if p)
         population = f" Population: {texts['population']}." if texts.get("population") else ""
         w.line(f"{head}.{population}")
-    w.line("Registeruppgifter: kontorsregistret, besök per kontor och omgång, "
-           "ärenderegistreringen.")
+    w.line(
+        "Registeruppgifter: kontorsregistret, besök per kontor och omgång, ärenderegistreringen."
+    )
     w.blank()
     w.line("Viktning", BOLD)
     for key, spec in weighting.items():
@@ -408,13 +473,17 @@ def write_about_sheet(
         if classes and spec.get("method") != "none":
             text += f" efter {classes}"
         if spec.get("min_respondents"):
-            text += (f"; klasser med färre än {fmt.number(spec['min_respondents'])} svarande "
-                     "slås ihop med en närliggande klass")
+            text += (
+                f"; klasser med färre än {fmt.number(spec['min_respondents'])} svarande "
+                "slås ihop med en närliggande klass"
+            )
         w.line(text + ". Se bladet Metod.")
     level = fmt.number(float(estimation.get("confidence_level", 0.95)) * 100)
     ci_method = estimation.get("ci_method", "logit")
-    w.line(f"Konfidensintervall på {level} %-nivån ({ci_method}-metoden); skillnader mellan "
-           "grupper testas med Rao–Scotts F-test.")
+    w.line(
+        f"Konfidensintervall på {level} %-nivån ({ci_method}-metoden); skillnader mellan "
+        "grupper testas med Rao–Scotts F-test."
+    )
     w.blank()
     w.line("Kolumner", BOLD)
     head = w.row
@@ -437,8 +506,9 @@ def write_about_sheet(
     w.line("Regler för redovisning", BOLD)
     for line in rules_text(rules):
         w.line(line)
-    w.line(f"Antal undertryckta celler: {fmt.number(suppressed_cells)} av "
-           f"{fmt.number(total_cells)}.")
+    w.line(
+        f"Antal undertryckta celler: {fmt.number(suppressed_cells)} av {fmt.number(total_cells)}."
+    )
     w.line(ROUNDING_NOTE)
     w.blank()
     w.line("Tabeller", BOLD)
@@ -454,8 +524,9 @@ def write_about_sheet(
     w.finish(None, 0)
 
 
-def write_method_sheet(ws: Worksheet, weights: Mapping[str, str | Path],
-                       nonresponse: Sequence[str | Path], demo: bool) -> None:
+def write_method_sheet(
+    ws: Worksheet, weights: Mapping[str, str | Path], nonresponse: Sequence[str | Path], demo: bool
+) -> None:
     """'Metod': response rates and weights per class, design effects, nonresponse analysis."""
     w = SheetWriter(ws)
     w.line("Metod: svarsfrekvens, vikter och bortfallsanalys", TITLE)
@@ -463,8 +534,10 @@ def write_method_sheet(ws: Worksheet, weights: Mapping[str, str | Path],
         w.line(DEMO_TEXT, DEMO_FONT)
     w.blank()
     blocks = [(f"Vikter och svarsfrekvens: {key}", path) for key, path in weights.items()]
-    blocks += [(NONRESPONSE_TITLES.get(Path(p).stem, f"Bortfallsanalys: {Path(p).stem}"), p)
-               for p in nonresponse]
+    blocks += [
+        (NONRESPONSE_TITLES.get(Path(p).stem, f"Bortfallsanalys: {Path(p).stem}"), p)
+        for p in nonresponse
+    ]
     for k, (title, path) in enumerate(blocks, start=1):
         frame = read_numeric_csv(path)
         w.line(title, BOLD)
@@ -526,10 +599,19 @@ def build_workbook(
     demo = bool(project.get("demo"))
     surveys = {key: survey_texts(path) for key, path in codebooks.items()}
     chapter_titles = {c["id"]: c["title"] for c in chapters}
-    register = {s["id"]: read_register_table(tables[s["id"]]) for s in catalogue
-                if s.get("kind", "survey") == "register" and s["id"] in tables}
-    response = next((customer_response_note(register[s["id"]]) for s in catalogue
-                     if s.get("analysis") == "customer_response" and s["id"] in register), None)
+    register = {
+        s["id"]: read_register_table(tables[s["id"]])
+        for s in catalogue
+        if s.get("kind", "survey") == "register" and s["id"] in tables
+    }
+    response = next(
+        (
+            customer_response_note(register[s["id"]])
+            for s in catalogue
+            if s.get("analysis") == "customer_response" and s["id"] in register
+        ),
+        None,
+    )
     wb = Workbook()
     about = wb.active
     about.title = "Om tabellerna"
@@ -549,11 +631,21 @@ def build_workbook(
         test = read_tests(tests[spec["id"]]) if spec["id"] in tests else None
         texts = surveys.get(str(spec.get("survey")), {"items": {}})
         note = response if spec.get("survey") == "customers" else None
-        suppressed_cells += write_survey_sheet(ws, spec, table, test, texts, rules, estimation,
-                                               demo, note)
+        suppressed_cells += write_survey_sheet(
+            ws, spec, table, test, texts, rules, estimation, demo, note
+        )
         total_cells += len(table)
-    write_about_sheet(about, project, surveys, weighting, rules, estimation, contents,
-                      suppressed_cells, total_cells)
+    write_about_sheet(
+        about,
+        project,
+        surveys,
+        weighting,
+        rules,
+        estimation,
+        contents,
+        suppressed_cells,
+        total_cells,
+    )
     write_method_sheet(method, weights, nonresponse, demo)
     wb.properties.title = str(project.get("title", ""))
     wb.properties.creator = str(project.get("author") or project.get("organisation", ""))
@@ -602,6 +694,17 @@ def write_workbook(
     output: str | Path,
 ) -> None:
     """Pipeline step: `output/tables.xlsx`."""
-    wb = build_workbook(catalogue, chapters, tables, tests, codebooks, weights, nonresponse,
-                        project, suppression, estimation, weighting)
+    wb = build_workbook(
+        catalogue,
+        chapters,
+        tables,
+        tests,
+        codebooks,
+        weights,
+        nonresponse,
+        project,
+        suppression,
+        estimation,
+        weighting,
+    )
     save_reproducible(wb, output, build_epoch(project))

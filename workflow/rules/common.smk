@@ -1,13 +1,24 @@
 # Helpers named for what they return. Top-level code here is cheap: it reads two small
 # YAML files and validates them; nothing is written.
 
-import yaml
+import os
+import sys
+
 from snakemake.utils import validate
 
-validate(config, schema="../../config/schemas/config.schema.yaml")
+from enkat.audit import sha256_file
+from enkat.config import check_config, load_tables
+from enkat.errors import EnkatError
 
-with open(config["paths"]["tables"], encoding="utf-8") as _fh:
-    catalogue = yaml.safe_load(_fh)
+# enkat's own checks first: one readable message naming the key, the value and what is
+# allowed (no traceback); snakemake's validate then only fills in schema defaults.
+try:
+    check_config(config)
+    catalogue = load_tables(config["paths"]["tables"])
+except EnkatError as _err:
+    sys.stderr.write(f"{_err}\n")
+    sys.exit(1)
+validate(config, schema="../../config/schemas/config.schema.yaml")
 validate(catalogue, schema="../../config/schemas/tables.schema.yaml")
 
 PROCESSED = config["paths"]["processed"]
@@ -39,6 +50,27 @@ def source_inputs(wildcards):
     if wildcards.source == "handlers":
         inputs["frame"] = f"{PROCESSED}/frame.parquet"
     return inputs
+
+
+def source_digest(wildcards):
+    """SHA-256 of a source's raw file and codebook. As a param it reruns the ingest when
+    their content differs from the last successful run, even where a failed run left the
+    restored previous output newer than the changed input."""
+    spec = config["sources"][wildcards.source]
+    files = [spec["path"]] + ([spec["codebook"]] if "codebook" in spec else [])
+    return {f: sha256_file(f) if os.path.isfile(f) else "missing" for f in files}
+
+
+def ingest_settings(wildcards):
+    """The config values a source's ingest uses besides its own block (params: a change
+    reruns only the sources that use it)."""
+    settings = {
+        "register": {k: config["register"][k] for k in ("office_types", "regions")},
+        "limits": config.get("limits", {}),
+    }
+    if wildcards.source in SURVEYS:
+        settings["report"] = {"free_text": config.get("report", {}).get("free_text", [])}
+    return settings
 
 
 def codebook_path(survey):

@@ -1,0 +1,93 @@
+"""The audit trail: each input file's SHA-256 and every row dropped or recoded, per step.
+
+Each ingest job writes `processed/audit/<source>.csv`; `combine_audit` concatenates them
+into `processed/audit_trail.csv` in a fixed source order, so the trail is byte-identical
+for the same inputs whatever order the jobs ran in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from enkat.errors import EnkatError
+
+COLUMNS = ["source", "file", "sha256", "step", "rows_in", "rows_out", "reason"]
+SOURCE_ORDER = ("register", "frame", "handlers", "customers", "visits", "errands")
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file, read in chunks (inputs can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class AuditTrail:
+    """The steps of one source's ingest."""
+
+    def __init__(self, source: str, file: str | Path) -> None:
+        self.source = source
+        self.file = str(file)
+        self.sha256 = sha256_file(file)
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, step: str, rows_in: int, rows_out: int, reason: str) -> None:
+        self.rows.append(
+            {
+                "source": self.source,
+                "file": self.file,
+                "sha256": self.sha256,
+                "step": step,
+                "rows_in": int(rows_in),
+                "rows_out": int(rows_out),
+                "reason": reason,
+            }
+        )
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=COLUMNS)
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
+    """UTF-8 CSV with LF line ends, written to a temporary name then renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    tmp.replace(path)
+
+
+def combine_audit(paths: Sequence[str | Path], out: str | Path) -> pd.DataFrame:
+    """One audit trail from the per-source files, sources in pipeline order."""
+    parts = []
+    for path in paths:
+        try:
+            part = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise EnkatError(
+                "an audit file cannot be read",
+                file=str(path),
+                value=str(err),
+                hint="rerun the ingest step of that source",
+            ) from None
+        if list(part.columns) != COLUMNS:
+            raise EnkatError(
+                "an audit file has unexpected columns",
+                file=str(path),
+                value=", ".join(part.columns),
+                expected=", ".join(COLUMNS),
+                hint="rerun the ingest step of that source",
+            )
+        parts.append(part)
+    trail = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    order = {s: i for i, s in enumerate(SOURCE_ORDER)}
+    trail["_order"] = trail["source"].map(order).fillna(len(order))
+    trail = trail.sort_values(["_order", "source"], kind="stable").drop(columns="_order")
+    write_csv_atomic(trail, out)
+    return trail

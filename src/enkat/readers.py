@@ -1,0 +1,596 @@
+"""Reading raw inputs (CSV, XLSX, SPSS .sav) into string-typed tables.
+
+Every reader returns a `RawTable`: a DataFrame of pandas `string` columns (empty cell = null)
+whose index is the row number a user sees in a spreadsheet (header = row 1), so that every
+later check can point at the cell. Numbers written by a tool as floats ("1.0") come back as
+the code "1". Anything unreadable raises `EnkatError`, never a library exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from enkat.errors import EnkatError
+
+MB = 1024 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+SAV_SUFFIXES = {".sav", ".zsav"}
+_INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
+
+
+@dataclass
+class RawTable:
+    """A raw input as strings, with where each row came from."""
+
+    data: pd.DataFrame
+    file: str
+    kind: str  # "csv" | "xlsx" | "sav"
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # sav: col/code/label
+    dates: dict[str, int] = field(default_factory=dict)  # column -> first row holding a date
+    sheets: tuple[str, ...] = ()  # xlsx: every sheet name
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits from config `limits` (megabytes)."""
+
+    max_input_mb: float = 512
+    max_xlsx_uncompressed_mb: float = 1024
+
+    @classmethod
+    def from_config(cls, limits: Mapping[str, Any] | None) -> Limits:
+        limits = limits or {}
+        return cls(
+            float(limits.get("max_input_mb", 512)),
+            float(limits.get("max_xlsx_uncompressed_mb", 1024)),
+        )
+
+
+def read_input(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limits: Limits | None = None,
+) -> RawTable:
+    """Read a CSV, XLSX or SPSS file by its suffix, after the size check."""
+    path = Path(path)
+    limits = limits or Limits()
+    if not path.is_file():
+        raise EnkatError(
+            "the input file does not exist",
+            file=str(path),
+            hint="check the path under sources in config/config.yaml",
+        )
+    size = path.stat().st_size
+    if size > limits.max_input_mb * MB:
+        raise EnkatError(
+            "the input file is larger than the configured limit",
+            file=str(path),
+            value=f"{size / MB:.1f} MB",
+            expected=f"at most {limits.max_input_mb:g} MB",
+            hint="raise limits.max_input_mb in config/config.yaml if the file is genuine",
+        )
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path, sheet=sheet, limits=limits)
+    if suffix in SAV_SUFFIXES:
+        return read_sav(path)
+    return read_csv(path, encoding=encoding, delimiter=delimiter)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _row_of_offset(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (with or without BOM) first, then Windows-1252.
+
+    A file with valid UTF-8 letters and also bytes that are not UTF-8 is mixed (pasted
+    together from two tools) and refused, since no single decoding reads it right.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise EnkatError(
+            "the file is UTF-16, not one of the accepted encodings",
+            file=file,
+            expected="UTF-8, UTF-8 with BOM or Windows-1252",
+            hint="save the export as CSV UTF-8",
+        )
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError:
+            raise EnkatError(
+                "unknown encoding in config",
+                file=file,
+                value=encoding,
+                expected="utf-8, utf-8-sig or cp1252",
+                hint="correct sources.<source>.encoding",
+            ) from None
+        except UnicodeDecodeError as err:
+            raise EnkatError(
+                f"the file is not valid {encoding}",
+                file=file,
+                row=_row_of_offset(raw, err.start),
+                value=raw[err.start : err.start + 4],
+                expected=f"text in {encoding} (sources.<source>.encoding)",
+                hint="remove the encoding setting to let enkat detect it, or re-save the file",
+            ) from None
+    if b"\x00" in raw:
+        raise EnkatError(
+            "the file holds NUL bytes: it is not a text (CSV) file",
+            file=file,
+            row=_row_of_offset(raw, raw.index(b"\x00")),
+            expected="a CSV file in UTF-8, UTF-8 with BOM or Windows-1252",
+            hint="export the data as CSV, or give the file an .xlsx/.sav suffix",
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as err:
+            return _mixed(raw, err, file)
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as err:
+        if re.search(rb"[\xc2-\xf4][\x80-\xbf]+", raw[: err.start]):
+            return _mixed(raw, err, file)
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as err:
+        raise EnkatError(
+            "the file has bytes that are neither UTF-8 nor Windows-1252",
+            file=file,
+            row=_row_of_offset(raw, err.start),
+            value=raw[err.start : err.start + 4],
+            expected="text in UTF-8, UTF-8 with BOM or Windows-1252",
+            hint="open the file in a text editor and save it as CSV UTF-8",
+        ) from None
+
+
+def _mixed(raw: bytes, err: UnicodeDecodeError, file: str) -> tuple[str, str]:
+    raise EnkatError(
+        "the file mixes encodings: UTF-8 text and bytes that are not UTF-8",
+        file=file,
+        row=_row_of_offset(raw, err.start),
+        value=raw[err.start : err.start + 4],
+        expected="one encoding throughout (UTF-8, UTF-8 with BOM or Windows-1252)",
+        hint="the rows were probably pasted from two exports; re-export or re-save as CSV UTF-8",
+    ) from None
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter used most in the header line (outside quotes); comma if none."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(
+    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> RawTable:
+    """Read a delimited text export; encoding and delimiter sniffed unless configured."""
+    file = str(path)
+    raw = Path(path).read_bytes()
+    text, used = decode(raw, file, encoding)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise EnkatError(
+            "the file is empty",
+            file=file,
+            expected="a header row and data rows",
+            hint="check that the export finished and the path is right",
+        )
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    delim = delimiter or sniff_delimiter(header_line)
+    try:
+        header = next(csv.reader([header_line], delimiter=delim))
+    except csv.Error as err:
+        raise EnkatError(
+            "the header row cannot be parsed",
+            file=file,
+            row=1,
+            value=str(err),
+            expected="column names separated by comma, semicolon or tab",
+            hint="check quotes and line ends in the first row",
+        ) from None
+    header = [h.strip() for h in header]
+    _check_header(header, file, delim)
+    # pyarrow reads UTF-8 bytes: pass the file's own bytes when they are UTF-8 already.
+    body = raw if used == "utf-8" else text.encode("utf-8")
+    del raw
+    data = _parse_csv(body, text, header, delim, file)
+    if data.empty:
+        raise EnkatError(
+            "the file has a header but no data rows",
+            file=file,
+            row=2,
+            expected="one row per respondent, office or errand below the header",
+            hint="check that the export included the answers",
+        )
+    return RawTable(data, file, "csv")
+
+
+def _check_header(header: list[str], file: str, delim: str) -> None:
+    if len(header) < 2:
+        raise EnkatError(
+            "the file has only one column: the delimiter is not comma, semicolon or tab",
+            file=file,
+            row=1,
+            value=header[0] if header else "",
+            expected="columns separated by comma, semicolon or tab",
+            hint="re-export with one of those delimiters, or set sources.<source>.delimiter",
+        )
+    _check_names(header, file)
+
+
+def _check_names(header: list[str], file: str) -> None:
+    for pos, name in enumerate(header):
+        if not name:
+            raise EnkatError(
+                "a header cell is empty",
+                file=file,
+                row=1,
+                column=f"column {pos + 1}",
+                expected="a column name in every cell",
+                hint="name the column or delete it",
+            )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise EnkatError(
+                "a column name appears twice in the header",
+                file=file,
+                row=1,
+                column=name,
+                expected="unique column names",
+                hint="rename or delete one of the columns",
+            )
+        seen.add(name)
+
+
+def _parse_csv(body: bytes, text: str, header: list[str], delim: str, file: str) -> pd.DataFrame:
+    """Parse with pyarrow (fast on a million rows); find the bad row with csv on failure."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        _raise_ragged(text, len(header), delim, file)
+        raise EnkatError(
+            "the CSV file cannot be parsed",
+            file=file,
+            hint="open it in a spreadsheet program and save it as CSV again",
+        ) from None
+    data = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    data = data.astype("string")
+    data.index = pd.RangeIndex(2, len(data) + 2, name="row")
+    return data.dropna(how="all")
+
+
+def _raise_ragged(text: str, width: int, delim: str, file: str) -> None:
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != width:
+                raise EnkatError(
+                    "a row has a different number of cells than the header",
+                    file=file,
+                    row=number,
+                    value=delim.join(record),
+                    expected=f"{width} cells separated by {DELIMITERS.get(delim, delim)}",
+                    hint="look for an unquoted delimiter or a missing cell in that row",
+                )
+    except csv.Error as err:
+        raise EnkatError(
+            "the CSV file cannot be parsed",
+            file=file,
+            row=reader.line_num,
+            value=str(err),
+            hint="look for an unclosed quote",
+        ) from None
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def check_zip(path: Path, limit_mb: float) -> None:
+    """Refuse a corrupt XLSX, or one that would unpack to more than the limit (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        raise EnkatError(
+            "the XLSX file is corrupt or truncated (not a readable zip archive)",
+            file=str(path),
+            expected="a workbook saved by Excel or LibreOffice",
+            hint="re-save or re-export the workbook",
+        ) from None
+    _check_prologs(path)
+    if total > limit_mb * MB:
+        raise EnkatError(
+            "the XLSX file would unpack to more than the configured limit (a zip bomb?)",
+            file=str(path),
+            value=f"{total / MB:.0f} MB uncompressed",
+            expected=f"at most {limit_mb:g} MB (limits.max_xlsx_uncompressed_mb)",
+            hint="if the workbook is genuine, export it as CSV or raise the limit",
+        )
+
+
+def _check_prologs(path: Path) -> None:
+    """Refuse DTDs and entity declarations in any XML part before a parser sees them."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with zf.open(info) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise _hostile_xml(str(path), info.filename)
+
+
+def read_xlsx(
+    path: str | Path, *, sheet: str | None = None, limits: Limits | None = None
+) -> RawTable:
+    """Read one sheet (the first unless `sheet`) of a workbook, with defused XML."""
+    import openpyxl
+    from defusedxml import DefusedXmlException
+
+    path = Path(path)
+    file = str(path)
+    limits = limits or Limits()
+    if not openpyxl.DEFUSEDXML:
+        raise EnkatError(
+            "openpyxl is not using defusedxml, refusing to read XLSX",
+            file=file,
+            hint="install defusedxml and unset OPENPYXL_DEFUSEDXML",
+        )
+    check_zip(path, limits.max_xlsx_uncompressed_mb)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except DefusedXmlException:
+        raise _hostile_xml(file) from None
+    except Exception as err:  # openpyxl raises many types on broken archives
+        raise EnkatError(
+            "the XLSX file cannot be opened",
+            file=file,
+            value=str(err)[:200],
+            hint="re-save the workbook in Excel or LibreOffice",
+        ) from None
+    try:
+        return _read_sheet(wb, path, sheet)
+    except DefusedXmlException:
+        raise _hostile_xml(file) from None
+    except EnkatError:
+        raise
+    except Exception as err:
+        raise EnkatError(
+            "the XLSX sheet cannot be read",
+            file=file,
+            value=str(err)[:200],
+            hint="re-save the workbook in Excel or LibreOffice",
+        ) from None
+    finally:
+        wb.close()
+
+
+def _hostile_xml(file: str, part: str | None = None) -> EnkatError:
+    return EnkatError(
+        "the XLSX file holds XML entity or DTD declarations (refused as unsafe)",
+        file=file,
+        column=part,
+        expected="a workbook saved by Excel or LibreOffice",
+        hint="such content can exhaust memory ('billion laughs'); re-export it",
+    )
+
+
+def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
+    from openpyxl.utils import get_column_letter
+
+    file = str(path)
+    names = tuple(wb.sheetnames)
+    if sheet is not None and sheet not in names:
+        raise EnkatError(
+            "the workbook has no sheet of the configured name",
+            file=file,
+            value=sheet,
+            expected="one of " + ", ".join(names),
+            hint="correct sources.<source>.sheet",
+        )
+    ws = wb[sheet] if sheet is not None else wb[names[0]]
+    rows: list[list[Any]] = []
+    numbers: list[int] = []
+    dates: dict[int, int] = {}
+    for number, cells in enumerate(ws.iter_rows(), start=1):
+        values = []
+        for pos, cell in enumerate(cells):
+            value = cell.value
+            if getattr(cell, "data_type", None) == "f":
+                raise EnkatError(
+                    "a cell holds a formula",
+                    file=file,
+                    row=number,
+                    column=f"{get_column_letter(pos + 1)}{number}",
+                    value=value,
+                    expected="plain values",
+                    hint="copy the sheet and paste values only",
+                )
+            if hasattr(value, "isoformat"):
+                dates.setdefault(pos, number)
+                value = value.isoformat()
+            values.append(value)
+        if any(v is not None and str(v).strip() != "" for v in values):
+            rows.append(values)
+            numbers.append(number)
+    where = f"sheet {ws.title!r}"
+    if not rows:
+        others = [n for n in names if n != ws.title]
+        raise EnkatError(
+            f"the {where} is empty",
+            file=file,
+            expected="a header row and data rows",
+            hint=(
+                f"the data may be on another sheet ({', '.join(others)}): set "
+                "sources.<source>.sheet"
+            )
+            if others
+            else "check the export",
+        )
+    if numbers[0] != 1:
+        raise EnkatError(
+            f"the header is not on row 1 of the {where}",
+            file=file,
+            row=numbers[0],
+            expected="column names on row 1",
+            hint="delete the rows above the header",
+        )
+    width = max(len(r) for r in rows)
+    header_cells = rows[0] + [None] * (width - len(rows[0]))
+    while (
+        header_cells
+        and header_cells[-1] is None
+        and all(len(r) < len(header_cells) or r[len(header_cells) - 1] is None for r in rows)
+    ):
+        header_cells.pop()
+    width = len(header_cells)
+    merged = _merged_header(path, ws)
+    if merged:
+        raise EnkatError(
+            "the header has merged cells",
+            file=file,
+            row=1,
+            column=merged,
+            expected="one column name per cell on row 1",
+            hint="unmerge the header cells and give every column its own name",
+        )
+    header = [("" if h is None else _cell_text(h)).strip() for h in header_cells]
+    _check_names(header, file)
+    if len(rows) == 1:
+        others = [n for n in names if n != ws.title]
+        raise EnkatError(
+            f"the {where} has a header but no data rows",
+            file=file,
+            row=2,
+            expected="one row per respondent, office or errand below the header",
+            hint=(
+                f"the data may be on another sheet ({', '.join(others)}): set "
+                "sources.<source>.sheet"
+            )
+            if others
+            else "check the export",
+        )
+    body = [r[:width] + [None] * (width - len(r)) for r in rows[1:]]
+    data = pd.DataFrame(body, columns=header, dtype=object)
+    data = data.apply(_to_text)
+    data.index = pd.Index(numbers[1:], name="row")
+    date_cols = {header[pos]: row for pos, row in dates.items() if pos < width and row > 1}
+    return RawTable(data, file, "xlsx", dates=date_cols, sheets=names)
+
+
+def _merged_header(path: Path, ws: Any) -> str | None:
+    """The first merged range touching row 1 (read-only sheets do not expose merges)."""
+    from defusedxml.ElementTree import iterparse
+
+    sheet_path = getattr(ws, "_worksheet_path", None)
+    if not sheet_path:
+        return None
+    with zipfile.ZipFile(path) as zf, zf.open(sheet_path.lstrip("/")) as fh:
+        for _, elem in iterparse(fh):
+            if elem.tag.endswith("}mergeCell"):
+                ref = elem.get("ref", "")
+                if re.match(r"^[A-Z]+1:", ref):
+                    return ref
+            elif elem.tag.endswith("}row"):
+                elem.clear()
+    return None
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _to_text(column: pd.Series) -> pd.Series:
+    """Object cells to strings, integral floats as integers, on the distinct values only."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([_cell_text(u) for u in uniques] + [None], dtype=object)
+    out = pd.Series(texts[codes], index=column.index, name=column.name, dtype="string")
+    return out.mask(out.str.strip() == "")
+
+
+# --- SPSS ------------------------------------------------------------------------------------
+
+
+def read_sav(path: str | Path) -> RawTable:
+    """Read an SPSS file: codes as strings, value labels kept for mapping and messages."""
+    import pyreadstat
+
+    file = str(path)
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as err:  # pyreadstat raises its own and OS errors on broken files
+        raise EnkatError(
+            "the SPSS file is corrupt, truncated or not an SPSS .sav file",
+            file=file,
+            value=str(err)[:200],
+            hint="re-export the data from the survey tool as .sav",
+        ) from None
+    if frame.shape[1] < 1:
+        raise EnkatError("the SPSS file has no variables", file=file)
+    if frame.empty:
+        raise EnkatError(
+            "the SPSS file has variables but no cases",
+            file=file,
+            row=2,
+            expected="one case per respondent",
+        )
+    dates = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col) or (
+            col.dtype == object and col.map(lambda v: hasattr(v, "isoformat")).any()
+        ):
+            dates[name] = 2 + int(np.flatnonzero(col.notna().to_numpy())[0])
+    data = frame.apply(_to_text)
+    data.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    labels = {
+        str(col): {_cell_text(code): str(label) for code, label in mapping.items()}
+        for col, mapping in (meta.variable_value_labels or {}).items()
+    }
+    return RawTable(data, file, "sav", value_labels=labels, dates=dates)
+
+
+def normalise_code(value: str) -> str:
+    """'1.0' -> '1': a code typed or exported as a float is the integer code."""
+    match = _INTEGRAL.match(value)
+    return match.group(1) if match else value
