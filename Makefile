@@ -17,8 +17,10 @@ test: setup
 
 setup: $(STAMP) system
 
-$(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+# The system check runs first (order-only): it installs python3-venv where it can. A venv
+# that failed half-way (no ensurepip) is removed, so the next `make` starts it afresh.
+$(VENV)/bin/python: | system
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
 $(STAMP): $(VENV)/bin/python requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -27,7 +29,7 @@ $(STAMP): $(VENV)/bin/python requirements.lock pyproject.toml
 	touch $(STAMP)
 
 system:
-	@bash tools/check_system.sh
+	@PYTHON="$(PYTHON)" bash tools/check_system.sh
 
 lint: setup
 	$(BIN)/ruff check src tests workflow benchmarks

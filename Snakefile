@@ -22,6 +22,13 @@ include: "workflow/rules/workbook.smk"
 include: "workflow/rules/report.smk"
 
 
+# Run in the main Snakemake process, never submitted to a cluster: the target rule and
+# bookkeeping that only concatenates small files.
+localrules:
+    all,
+    audit_trail,
+
+
 rule all:
     input:
         all_outputs(),

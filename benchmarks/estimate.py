@@ -51,7 +51,7 @@ def run(workdir: Path, out_dir: Path) -> dict[str, Any]:
         write_table(
             spec,
             processed / "customers.parquet",
-            processed / "weights_customers.csv",
+            processed / "weights_customers.parquet",
             codebook,
             config["estimation"],
             config["suppression"],

@@ -64,6 +64,12 @@ def test_mixed_encodings_name_the_row(project: Project) -> None:
     assert "mixes encodings" in err.message and err.row == 6
 
 
+def test_windows_1252_rows_then_utf8_rows_are_mixed_too(project: Project) -> None:
+    utf8_row = "H5,K1,3,,2,,,,,,Här\n".encode()
+    err = fails(project, "handlers", HANDLERS.replace("Bra", "Bra å").encode("cp1252") + utf8_row)
+    assert "mixes encodings" in err.message and err.row == 2
+
+
 def test_bytes_that_no_encoding_reads(project: Project) -> None:
     err = fails(project, "handlers", HANDLERS.encode("cp1252").replace(b"Bra", b"Br\x81"))
     assert err.row == 2 and "neither UTF-8 nor Windows-1252" in err.message
@@ -103,6 +109,13 @@ def test_renamed_column(project: Project) -> None:
     assert (err.row, err.column) == (1, "kontor_id") and "'kontorid'" in err.hint
 
 
+def test_missing_column(project: Project) -> None:
+    lines = [",".join(line.split(",")[:-1]) for line in HANDLERS.rstrip("\n").split("\n")]
+    err = fails(project, "handlers", "\n".join(lines) + "\n")
+    assert (err.row, err.column) == (1, "fritext") and "not in the export" in err.message
+    assert "re-export with the column" in err.hint
+
+
 def test_duplicated_respondent(project: Project) -> None:
     err = fails(project, "handlers", HANDLERS.replace("H2,K1", "H1,K1"))
     assert (err.row, err.column, err.value) == (3, "respondent_id", "H1")
@@ -131,6 +144,13 @@ def test_respondent_not_in_frame(project: Project) -> None:
     err = fails(project, "handlers", HANDLERS.replace("H4,K2", "H9,K2"))
     assert (err.row, err.column, err.value) == (5, "respondent_id", "H9")
     assert "frame" in err.message
+
+
+def test_respondent_at_another_office_than_in_the_frame(project: Project) -> None:
+    err = fails(project, "handlers", HANDLERS.replace("H2,K1", "H2,K2"))
+    assert (err.row, err.column, err.value) == (3, "kontor_id", "K2")
+    assert "differs from their office in the handler frame" in err.message
+    assert "the frame has office K1" in err.hint
 
 
 def test_answer_from_respondent_not_asked(project: Project) -> None:
@@ -316,6 +336,45 @@ def test_truncated_xlsx(project: Project) -> None:
 def test_corrupt_sav(project: Project) -> None:
     err = fails(project, "handlers", b"$FL2@(#) not really spss" * 10, suffix="sav")
     assert "SPSS" in err.message
+
+
+def spss_export(project: Project, labels: dict[int, str]) -> Path:
+    """The fixture export as SPSS, q_dist numeric with the given value labels."""
+    import pyreadstat
+
+    frame = pd.read_csv(io.StringIO(HANDLERS), dtype=str)
+    frame["q_dist"] = ["1", "2", "1", "3"]
+    frame["q3_skv"] = ["1", "2", "2", None]
+    for column in frame.columns[2:-1]:
+        frame[column] = pd.to_numeric(frame[column])
+    frame["fritext"] = frame["fritext"].fillna("")
+    path = project.root / "raw" / "handlers.sav"
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={"q_dist": labels})
+    return path
+
+
+def test_truncated_sav(project: Project) -> None:
+    good = spss_export(project, {1: "Givarkontor"}).read_bytes()
+    err = fails(project, "handlers", good[: len(good) // 2], suffix="sav")
+    assert "corrupt, truncated" in err.message and err.file.endswith("handlers.sav")
+
+
+def test_sav_value_labels_that_contradict_the_codebook(project: Project) -> None:
+    path = spss_export(project, {1: "Mottagarkontor", 2: "Givarkontor"})
+    with pytest.raises(EnkatError) as info:
+        project.run("handlers", raw=path)
+    err = info.value
+    assert "value labels contradict the codebook" in err.message
+    assert (err.column, err.value) == ("q_dist", "1 = 'Mottagarkontor'")
+    assert "1 = 'Givarkontor' as in the codebook" in err.expected
+
+
+def test_sav_value_labels_worded_otherwise_are_accepted(project: Project) -> None:
+    path = spss_export(project, {1: "GIVARKONTOR", 2: "Mottagare", 3: "Varken eller"})
+    assert project.run("handlers", raw=path)["DIST"].tolist()[:2] == [
+        "Givarkontor",
+        "Mottagarkontor",
+    ]
 
 
 def _rezip(path: Path, member: str, transform: object) -> bytes:

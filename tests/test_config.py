@@ -79,3 +79,32 @@ def test_yaml_error_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(EnkatError) as info:
         load_config(path)
     assert info.value.row is not None
+
+
+def test_misspelt_column_key_names_the_standard_columns(config: dict) -> None:
+    cfg = copy.deepcopy(config)
+    columns = cfg["sources"]["customers"]["columns"]
+    columns["wav"] = columns.pop("wave")
+    with pytest.raises(EnkatError) as info:
+        check_config(cfg)
+    err = info.value
+    assert err.key == "sources.customers.columns.wav" and err.hint == "did you mean 'wave'?"
+    assert "agency, language, mode, office_id, respondent_id, wave" in err.expected
+
+
+def test_required_column_key_missing(config: dict) -> None:
+    cfg = copy.deepcopy(config)
+    del cfg["sources"]["frame"]["columns"]["office_id"]
+    with pytest.raises(EnkatError, match="required key is missing") as info:
+        check_config(cfg)
+    assert info.value.key == "sources.frame.columns.office_id"
+
+
+def test_encoding_outside_the_accepted_three(config: dict) -> None:
+    err = broken(config, ["sources", "handlers", "encoding"], "latin-1")
+    assert err.key == "sources.handlers.encoding" and "'cp1252'" in err.expected
+
+
+def test_empty_column_name(config: dict) -> None:
+    err = broken(config, ["sources", "errands", "columns", "solution"], "")
+    assert err.message == "a value is empty" and err.key == "sources.errands.columns.solution"

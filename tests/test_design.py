@@ -97,3 +97,26 @@ def test_bad_weights_and_fpc_are_errors() -> None:
         Design.build(np.array([1.0, -1.0]), np.array(["a", "a"]))
     with pytest.raises(EnkatError):
         Design.build(np.array([1.0, 1.0]), np.array(["a", "a"]), None, np.array([1.0, 1.0]))
+
+
+def test_quantiles_are_scipy_stats_bit_for_bit() -> None:
+    """design/raoscott call scipy.special directly (scipy.stats is slow to import)."""
+    from scipy import stats
+
+    from enkat.design import beta_ppf, t_ppf
+    from enkat.raoscott import f_sf
+
+    rng = np.random.default_rng(7)
+    df = np.concatenate([[np.nan, -1.0, 0.0, 0.5, 1.0, 2.0, 1e6], rng.uniform(0.1, 5000, 500)])
+    for q in (0.025, 0.975, 0.005):
+        np.testing.assert_array_equal(t_ppf(q, df), stats.t.ppf(q, df))
+    a = np.concatenate([[np.nan, 0.0, -1.0, 1.0, 2.0, np.inf], rng.lognormal(2, 2, 500)])
+    b = np.concatenate([[1.0, 1.0, 1.0, 0.0, np.inf, 3.0], rng.lognormal(2, 2, 500)])
+    for q in (0.025, 0.975):
+        np.testing.assert_array_equal(beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
+    for x, d1, d2 in [(0.0, 2, 3), (-1.0, 2, 3), (np.inf, 2, 3), (np.nan, 2, 3), (1.0, 0, 3)]:
+        np.testing.assert_array_equal(f_sf(x, d1, d2), stats.f.sf(x, d1, d2))
+    for x, d1, d2 in zip(
+        rng.lognormal(0, 2, 300), rng.uniform(0.2, 40, 300), rng.uniform(1, 4000, 300), strict=True
+    ):
+        assert f_sf(x, d1, d2) == stats.f.sf(x, d1, d2)

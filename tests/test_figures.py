@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from enkat.errors import EnkatError
 from enkat.figures import (
+    DEMO_NOTE,
+    RC,
+    _swarm_offsets,
     describe_bars,
     describe_dotplot,
     describe_register_stacked,
     describe_stacked,
+    draw_bars,
+    draw_dotplot,
+    draw_stacked,
     make_figure,
     ordinal_palette,
 )
 from enkat.register_tables import build_register_table
-from tests.publication_fixtures import by_table, grid_table, write
+from tests.publication_fixtures import (
+    AGENCIES,
+    by_table,
+    estimate_rows,
+    finish,
+    grid_table,
+    write,
+)
 
 
 def test_stacked_description_names_highest_and_lowest() -> None:
@@ -109,3 +128,58 @@ def test_unsupported_kind_is_a_config_error(tmp_path: Path) -> None:
 def test_ordinal_palette_is_colourbrewer_and_sized() -> None:
     assert ordinal_palette(4) == ["#0571b0", "#92c5de", "#f4a582", "#ca0020"]
     assert len(set(ordinal_palette(9))) >= 8
+
+
+def drawn(fig: Figure) -> tuple[Figure, Any]:
+    """Lay the figure out as savefig does and return its renderer."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return fig, canvas.get_renderer()
+
+
+LONG_TITLE = (
+    "Servicekontorens värde utan tillgång till myndigheternas verksamhetssystem "
+    "och 30 000-linjen, per samverkansmyndighet och kontorstyp"
+)
+
+
+@pytest.mark.parametrize(
+    ("draw", "frame"),
+    [(draw_stacked, grid_table), (draw_bars, by_table), (draw_dotplot, register_t11)],
+)
+def test_no_text_is_cut_off_or_under_the_demo_note(draw: Any, frame: Any) -> None:
+    with rc_context(RC):
+        fig, renderer = drawn(draw(frame(), LONG_TITLE, True))
+        note = next(t for t in fig.texts if t.get_text() == DEMO_NOTE)
+        note_box = note.get_window_extent(renderer)
+        for text in fig.findobj(Text):
+            if not text.get_visible() or not text.get_text() or text is note:
+                continue
+            box = text.get_window_extent(renderer)
+            assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1, text.get_text()
+            assert fig.bbox.y0 - 1 <= box.y0 and box.y1 <= fig.bbox.y1 + 1, text.get_text()
+            assert not box.overlaps(note_box), text.get_text()
+    title = fig.get_suptitle()
+    assert "\n" in title and "30\u00a0000-linjen" in title  # wrapped, never inside a number
+
+
+def test_legend_reads_in_scale_order() -> None:
+    """Row by row, left to right: matplotlib fills columns first, so entries are re-ordered."""
+    scale = ["Instämmer helt", "Instämmer delvis", "Tar delvis avstånd", "Tar helt avstånd"]
+    frame = finish(
+        estimate_rows("T08", "handlers", AGENCIES[:2], scale, [[0.4, 0.3, 0.2, 0.1]] * 2, 500)
+    )
+    with rc_context(RC):
+        fig, renderer = drawn(draw_stacked(frame, "T", False))
+    texts = fig.legends[0].get_texts()
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in texts}
+    reading = sorted(boxes, key=lambda label: (-round(boxes[label].y0), boxes[label].x0))
+    assert reading == scale
+
+
+def test_swarm_sets_apart_only_dots_that_would_overlap() -> None:
+    values = np.array([100.0, 101.0, 102.0, 1000.0, 100.5])
+    rows = np.array([0, 0, 0, 0, 1])
+    offsets = _swarm_offsets(values, rows)
+    assert len(set(offsets[:3])) == 3  # three dots at about the same cost: three slots
+    assert offsets[3] == 0 and offsets[4] == 0  # far from the others, or alone in its row

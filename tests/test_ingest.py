@@ -377,3 +377,96 @@ def test_xlsx_and_sav_exports_give_the_same_processed_data(project: Project) -> 
     sav = project.root / "raw" / "handlers.sav"
     pyreadstat.write_sav(numeric, str(sav), variable_value_labels={"q_dist": {1: "Givarkontor"}})
     assert project.run("handlers", raw=sav).equals(csv)
+
+
+def test_stray_spaces_in_categories_are_stripped_and_counted(project: Project) -> None:
+    raw = project.write(
+        "errands", ERRANDS.replace("Skatteverket,Digitalt", "Skatteverket , Digitalt")
+    )
+    errands = project.run("errands", raw=raw)
+    assert errands["agency"].tolist()[0] == "Skatteverket"
+    assert errands["solution"].tolist()[0] == "Digitalt"
+    audit = pd.read_csv(project.outputs("errands").audit)
+    assert "2 cell(s) of agency, solution stripped" in " ".join(audit["reason"])
+    customers = project.run(
+        "customers", raw=project.write("customers", CUSTOMERS.replace(",QR,", ", QR ,"))
+    )
+    assert customers["mode"].tolist() == ["papper", "QR"]
+
+
+# --- the demo export in every accepted format ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo's register and frame ingested, and its handler export as processed from CSV."""
+    from enkat.config import load_config
+
+    config = load_config(ROOT / "config/config.yaml")
+    settings = Settings.from_config(config)
+    out = tmp_path_factory.mktemp("demo_formats")
+
+    def run(source: str, raw: Path) -> pd.DataFrame:
+        spec = config["sources"][source]
+        inputs = {"raw": raw, "register": out / "register.parquet", "frame": out / "frame.parquet"}
+        if "codebook" in spec:
+            inputs["codebook"] = ROOT / spec["codebook"]
+        target = Outputs(out / f"{source}.parquet", out / "rej.csv", out / f"{source}.audit.csv")
+        return ingest(source, spec, settings, inputs, target)
+
+    for source in ("register", "frame"):
+        run(source, ROOT / config["sources"][source]["path"])
+    export = ROOT / config["sources"]["handlers"]["path"]
+    return {"run": run, "out": out, "export": export, "csv": run("handlers", export)}
+
+
+def _sav(export: pd.DataFrame, path: Path) -> None:
+    """The export as SPSS: numeric codes with the codebook's labels as value labels."""
+    import pyreadstat
+
+    from enkat.codebook import load_codebook
+
+    book = load_codebook(ROOT / "config/codebooks/handlers.yaml")
+    labels = {}
+    for item in book.items:
+        if item.type == "text":
+            continue
+        for column in item.columns():
+            export[column] = pd.to_numeric(export[column].replace("", None))
+            if item.type != "multiple":
+                labels[column] = {int(o.code): o.label for o in item.options}
+    pyreadstat.write_sav(export, str(path), variable_value_labels=labels)
+
+
+@pytest.mark.parametrize("form", ["cp1252;", "utf-8-sig\t", "utf-8;", "utf-8\r\n", "xlsx", "sav"])
+def test_demo_export_in_every_format_gives_the_same_data(demo: dict, form: str) -> None:
+    export = pd.read_csv(demo["export"], dtype=str, keep_default_na=False)
+    path = demo["out"] / "export"
+    if form == "xlsx":
+        path = path.with_suffix(".xlsx")
+        export.replace("", None).to_excel(path, index=False)
+    elif form == "sav":
+        path = path.with_suffix(".sav")
+        _sav(export, path)
+    else:
+        path = path.with_suffix(".csv")
+        encoding, sep = form.rstrip(";\t\r\n"), form[-1] if form[-1] in ";\t" else ","
+        end = "\r\n" if form.endswith("\r\n") else "\n"
+        export.to_csv(path, sep=sep, index=False, encoding=encoding, lineterminator=end)
+    data = demo["run"]("handlers", path)
+    assert len(data) == 539
+    pd.testing.assert_frame_equal(data, demo["csv"])
+
+
+def test_audit_trail_records_the_codebook_and_its_sha256(project: Project) -> None:
+    import hashlib
+
+    project.run("handlers")
+    audit = pd.read_csv(project.outputs("handlers").audit, dtype=str)
+    book = project.root / "handlers.yaml"
+    row = audit[audit["file"] == str(book)]
+    assert row["step"].tolist() == ["read"]
+    assert row["sha256"].iloc[0] == hashlib.sha256(book.read_bytes()).hexdigest()
+    assert row["reason"].iloc[0] == "codebook: 6 items, 8 variables"

@@ -98,3 +98,46 @@ def test_exports_written_as_csv_round_trip_through_the_reader(
     assert not problems
     for name, expected in labels.items():
         assert [None if pd.isna(v) else v for v in out[name].tolist()] == expected
+
+
+def _valid_files() -> dict[str, bytes]:
+    """A small valid XLSX and SAV, for the mutation test below."""
+    import openpyxl
+    import pyreadstat
+
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "q": [1.0, 2.0, None]})
+    xlsx, sav = _TMP / "valid.xlsx", _TMP / "valid.sav"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "q"])
+    for row in frame.itertuples(index=False):
+        wb.active.append([row.id, None if pd.isna(row.q) else row.q])
+    wb.save(xlsx)
+    pyreadstat.write_sav(frame, str(sav), variable_value_labels={"q": {1: "Ja", 2: "Nej"}})
+    return {"xlsx": xlsx.read_bytes(), "sav": sav.read_bytes()}
+
+
+VALID = _valid_files()
+
+
+@given(
+    st.sampled_from(sorted(VALID)),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8),
+    st.one_of(st.none(), st.integers(0, 10**6)),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_damaged_xlsx_and_sav_parse_or_raise_enkat_error(
+    suffix: str, flips: list[tuple[int, int]], cut: int | None
+) -> None:
+    """Real files with bytes overwritten or cut short (corrupt or truncated exports)."""
+    data = bytearray(VALID[suffix])
+    for pos, byte in flips:
+        data[pos % len(data)] = byte
+    if cut is not None:
+        data = data[: cut % len(data)]
+    path = _TMP / f"damaged.{suffix}"
+    path.write_bytes(bytes(data))
+    try:
+        raw = read_input(path)
+    except EnkatError:
+        return
+    assert all(str(t) == "string" for t in raw.data.dtypes)

@@ -93,3 +93,21 @@ def test_missing_file() -> None:
 )
 def test_normalise_code(text: str, code: str) -> None:
     assert normalise_code(text) == code
+
+
+def test_a_crash_of_the_spss_reader_is_an_enkat_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ReadStat segfaults on some damaged .sav files (found by tests/test_properties.py);
+    the child process that runs it dies, not the step."""
+    import os
+    import signal
+
+    import enkat.readers
+
+    path = tmp_path / "x.sav"
+    path.write_bytes(b"$FL2")
+    monkeypatch.setattr(enkat.readers, "_parse_sav", lambda f: os.kill(os.getpid(), signal.SIGSEGV))
+    with pytest.raises(EnkatError) as info:
+        read_input(path)
+    assert "corrupt" in info.value.message and "crashed" in info.value.value

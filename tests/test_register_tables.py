@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from enkat.errors import EnkatError
 from enkat.register_tables import (
     REGISTER_COLUMNS,
+    _read,
     build_register_table,
     read_register_table,
     write_register_table,
@@ -188,3 +190,60 @@ def test_csv_round_trip_is_stable(register: pd.DataFrame, tmp_path: Path) -> Non
     back = read_register_table(first)
     assert back["group"].iloc[0] == ""
     assert back["value"].dtype == float
+
+
+def test_customer_response_from_parquet_reads_four_columns_and_agrees(tmp_path: Path) -> None:
+    customers, visits = customer_frames()
+    customers["BEMOTANDE"] = "Bra"  # an answer column the analysis must not read
+    paths = {"customers": tmp_path / "customers.parquet", "visits": tmp_path / "visits.parquet"}
+    customers.to_parquet(paths["customers"])
+    visits.to_parquet(paths["visits"])
+    out = tmp_path / "KUND_SVAR.csv"
+    write_register_table("KUND_SVAR", "customer_response", paths, out, OFFICE_TYPES)
+    in_memory = build_register_table(
+        "KUND_SVAR", "customer_response", {"customers": customers, "visits": visits}, OFFICE_TYPES
+    )
+    text = io.StringIO(in_memory.to_csv(index=False, lineterminator="\n"))
+    pd.testing.assert_frame_equal(read_register_table(out), read_register_table(text))
+    assert set(_read("customers", paths["customers"]).columns) == {
+        "respondent_id",
+        "office_id",
+        "wave",
+        "office_type",
+    }
+
+
+def test_an_unvisited_office_names_the_first_such_answer_row() -> None:
+    customers, visits = customer_frames()
+    with pytest.raises(EnkatError) as err:
+        build_register_table(
+            "KUND_SVAR",
+            "customer_response",
+            {"customers": customers.astype("category"), "visits": visits.iloc[:3]},
+            OFFICE_TYPES,
+        )
+    assert err.value.value == "K3 (2021)"
+    assert err.value.row == 5 + 2  # the sixth answer; header and 1-based rows
+
+
+def test_offices_without_answers_do_not_dilute_the_response_rate() -> None:
+    """The visits file may list every office; only offices with answers were surveyed."""
+    customers, visits = customer_frames()
+    unsurveyed = pd.DataFrame(
+        {
+            "office_id": ["K9", "K8"],
+            "wave": ["2019", "2019"],
+            "visits": [5000, 700],
+            "office_type": ["Stort kontor", "Flexikontor"],
+        }
+    )
+    table = build_register_table(
+        "KUND_SVAR",
+        "customer_response",
+        {"customers": customers, "visits": pd.concat([visits, unsurveyed])},
+        OFFICE_TYPES,
+    )
+    assert value(table, "response_rate", "Stort kontor", "2019") == pytest.approx(3 / 300)
+    assert value(table, "offices", "Totalt", "2019") == 2
+    assert value(table, "visits", "Totalt", "2019") == 400
+    assert "Flexikontor" not in set(table["row"])  # no flexi office was surveyed

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from enkat.register_tables import build_register_table
-from enkat.workbook import PERCENT, write_workbook
-from tests.publication_fixtures import by_table, grid_table, group_tests, write
+from enkat.workbook import P_VALUE, PERCENT, customer_response_note, write_workbook
+from tests.publication_fixtures import T05_CATS, by_table, grid_table, group_tests, write
 
 CODEBOOK = """\
 survey: handlers
@@ -61,7 +61,44 @@ CATALOGUE = [
 ]
 
 
-def build(folder: Path, out: str = "tables.xlsx", **project: Any) -> Path:
+def weights_file() -> pd.DataFrame:
+    """analysis/weights_handlers.csv as docs/architecture.md has it."""
+    return pd.DataFrame(
+        {
+            "survey": ["handlers"] * 3,
+            "method": ["classes"] * 3,
+            "stratum": ["Stort kontor", "Litet kontor", "Totalt"],
+            "members": ["Stort kontor", "Litet kontor + Flexikontor", ""],
+            "collapsed": ["False", "True", "True"],
+            "N": [300, 100, 400],
+            "n": [200, 80, 280],
+            "response_rate": [2 / 3, 0.8, 0.7],
+            "weight": [1.5, 1.25, 1.43],
+            "weight_min": [1.5, 1.25, 1.25],
+            "weight_max": [1.5, 1.25, 1.5],
+            "trimmed": [0, 0, 0],
+            "kish_deff": [1.0, 1.0, 1.006],
+            "effective_n": [200.0, 80.0, 278.3],
+        }
+    )
+
+
+def nonresponse_tests() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "variable": ["office_type"],
+            "test": ["pearson_chisq"],
+            "statistic": [12.2],
+            "df": [2],
+            "p_value": [0.0002],
+            "cramers_v": [0.127],
+        }
+    )
+
+
+def build(
+    folder: Path, out: str = "tables.xlsx", rules: dict[str, Any] | None = None, **project: Any
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
     write(grid_table(), folder / "T03.csv")
@@ -83,18 +120,8 @@ def build(folder: Path, out: str = "tables.xlsx", **project: Any) -> Path:
         {"stort": 1e6, "litet": 2e5},
     )
     write(t11, folder / "T11.csv")
-    write(
-        pd.DataFrame(
-            {
-                "stratum": ["Stort kontor", "Litet kontor"],
-                "N": [300, 100],
-                "n": [200, 80],
-                "response_rate": [2 / 3, 0.8],
-                "weight": [1.5, 1.25],
-            }
-        ),
-        folder / "w.csv",
-    )
+    write(weights_file(), folder / "w.csv")
+    write(nonresponse_tests(), folder / "nonresponse_tests.csv")
     path = folder / out
     write_workbook(
         CATALOGUE,
@@ -103,9 +130,9 @@ def build(folder: Path, out: str = "tables.xlsx", **project: Any) -> Path:
         {"T05": folder / "tests_T05.csv"},
         {"handlers": folder / "cb.yaml"},
         {"handlers": folder / "w.csv"},
-        [],
+        [folder / "nonresponse_tests.csv"],
         {**PROJECT, **project},
-        RULES,
+        rules or RULES,
         ESTIMATION,
         {"handlers": {"method": "classes", "classes": ["office_type"], "min_respondents": 10}},
         path,
@@ -226,3 +253,64 @@ def test_no_demo_note_outside_demo(tmp_path: Path) -> None:
     wb = load_workbook(build(tmp_path, demo=False))
     texts = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
     assert not any("Exempeldata" in str(t) for t in texts)
+
+
+def test_method_sheet_is_in_swedish(book: Path) -> None:
+    ws = load_workbook(book)["Metod"]
+    cells = {c for r in ws.iter_rows(values_only=True) for c in r if isinstance(c, str)}
+    assert (
+        "Vikter och svarsfrekvens: Enkät till servicehandläggare, "
+        "cellviktning (svarsbortfall inom viktklasser)" in cells
+    )
+    machine = {"weight_min", "collapsed", "kish_deff", "pearson_chisq", "office_type", "True"}
+    assert not machine & cells
+    assert {
+        "Sammanslagen klass",
+        "Minsta vikt",
+        "Ja",
+        "Nej",
+        "Pearsons χ²-test",
+        "Kontorstyp",
+    } <= cells
+    p_cell = next(c for row in ws.iter_rows() for c in row if c.value == pytest.approx(0.0002))
+    assert p_cell.number_format == P_VALUE
+
+
+def test_p_values_below_a_thousandth_are_shown_as_such(book: Path) -> None:
+    ws = load_workbook(book)["T05"]
+    p_cell = next(c for row in ws.iter_rows() for c in row if c.value == pytest.approx(0.0321))
+    assert p_cell.data_type == "n" and p_cell.number_format == P_VALUE
+
+
+def test_unreliable_estimates_are_marked(tmp_path: Path) -> None:
+    """Effective n of the Stort kontor block is 250 / 1.2 < 300: every row gets '*'."""
+    rules = {**RULES, "reliability": {"min_effective_n": 300, "max_ci_width": None}}
+    ws = load_workbook(build(tmp_path, rules=rules))["T05"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = rows.index(next(r for r in rows if r[0] == "Kontorstyp: Stort kontor"))
+    block = rows[start + 2 : start + 2 + len(T05_CATS)]
+    assert [r[7] for r in block] == ["*"] * len(T05_CATS)
+    assert all(r[7] is None for r in rows[6 : 6 + len(T05_CATS)])  # Totalt: 539 / 1.2
+    notes = [r[0] for r in rows if r[0]]
+    assert any(
+        str(n).startswith("* Osäker skattning: det effektiva antalet svar är under 300")
+        for n in notes
+    )
+
+
+def test_customer_response_note_follows_the_table() -> None:
+    table = pd.DataFrame(
+        {
+            "measure": ["response_rate"] * 4,
+            "group": ["2019", "2021", "2021", "2021"],
+            "row": ["Totalt", "Stort kontor", "Litet kontor", "Totalt"],
+            "value": [0.178, 0.0297, 0.0303, 0.03],
+        }
+    )
+    assert customer_response_note(table) == (
+        "Svar i förhållande till antal besök: 2019 17,8\u00a0%, 2021 3,0\u00a0%."
+    )
+    assert customer_response_note(table, ["2021"], by_type=True) == (
+        "Svar i förhållande till antal besök: 2021 3,0\u00a0%. Per kontorstyp "
+        "2021: Stort kontor 3,0\u00a0%, Litet kontor 3,0\u00a0%."
+    )

@@ -23,9 +23,9 @@ def generated_files(workdir: Path) -> dict[str, str]:
     files = {}
     for folder in ("processed", "analysis", "output"):
         for path in sorted((workdir / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".csv", ".xlsx", ".svg", ".html", ".pdf", ".txt"}:
-                if "logs" not in path.parts:
-                    files[str(path.relative_to(workdir))] = digest(path)
+            kept = path.suffix in {".csv", ".xlsx", ".svg", ".html", ".pdf", ".txt"}
+            if path.is_file() and kept and "logs" not in path.parts:
+                files[str(path.relative_to(workdir))] = digest(path)
     return files
 
 

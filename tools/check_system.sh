@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Check the system libraries WeasyPrint needs (Pango, HarfBuzz, fontconfig) and a font with
-# full Swedish coverage. Install them with apt-get where we can (root on Debian/Ubuntu);
+# Check what the setup needs from the system: Python 3.11+ with venv (ensurepip), the
+# libraries WeasyPrint needs (Pango, HarfBuzz, fontconfig), a font with full Swedish coverage
+# and pdftoppm. Install what is missing with apt-get where we can (root on Debian/Ubuntu);
 # otherwise print the exact command and fail.
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils)
+PYTHON=${PYTHON:-python3}
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils)
 missing=()
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  missing+=(python3)
+elif ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "enkat needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)." >&2
+  echo "install one and run:  make PYTHON=python3.11 ..." >&2
+  exit 1
+elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+
+# The linker cache is read once: `ldconfig -p | grep -q` under pipefail fails when grep
+# exits early and ldconfig gets SIGPIPE. ldconfig is in /sbin, often not on a user's PATH.
+libs=$({ command -v ldconfig >/dev/null 2>&1 && ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
+have_lib() { grep -qF "$1" <<<"$libs"; }
 have_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 have_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)

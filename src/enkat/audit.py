@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from enkat.errors import EnkatError
+
+if TYPE_CHECKING:  # pandas is imported where used: the Snakefile imports sha256_file
+    import pandas as pd
 
 COLUMNS = ["source", "file", "sha256", "step", "rows_in", "rows_out", "reason"]
 SOURCE_ORDER = ("register", "frame", "handlers", "customers", "visits", "errands")
@@ -37,12 +39,15 @@ class AuditTrail:
         self.sha256 = sha256_file(file)
         self.rows: list[dict[str, object]] = []
 
-    def add(self, step: str, rows_in: int, rows_out: int, reason: str) -> None:
+    def add(
+        self, step: str, rows_in: int, rows_out: int, reason: str, file: str | Path | None = None
+    ) -> None:
+        """One step; `file` names another input of the source (its codebook) and its SHA-256."""
         self.rows.append(
             {
                 "source": self.source,
-                "file": self.file,
-                "sha256": self.sha256,
+                "file": self.file if file is None else str(file),
+                "sha256": self.sha256 if file is None else sha256_file(file),
                 "step": step,
                 "rows_in": int(rows_in),
                 "rows_out": int(rows_out),
@@ -51,6 +56,8 @@ class AuditTrail:
         )
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
 
@@ -65,6 +72,8 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
 
 def combine_audit(paths: Sequence[str | Path], out: str | Path) -> pd.DataFrame:
     """One audit trail from the per-source files, sources in pipeline order."""
+    import pandas as pd
+
     parts = []
     for path in paths:
         try:

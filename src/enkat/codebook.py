@@ -207,8 +207,12 @@ def _codes(values: Iterable[Any] | None) -> tuple[str, ...]:
     return tuple(code_text(v) for v in (values or []))
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Read, schema-check and semantically check a codebook."""
+def load_codebook(path: str | Path, schema: bool = True) -> Codebook:
+    """Read, schema-check and semantically check a codebook.
+
+    `schema=False` skips the JSON-schema check, for steps downstream of the survey's ingest:
+    the ingest checked this same file (a changed codebook reruns the ingest first).
+    """
     file = str(path)
     doc = load_yaml(path)
     if not isinstance(doc, dict):
@@ -217,7 +221,8 @@ def load_codebook(path: str | Path) -> Codebook:
             file=file,
             expected="keys survey, title, items",
         )
-    validate(doc, "codebook", file)
+    if schema:
+        validate(doc, "codebook", file)
     scales = doc.get("scales") or {}
     items = tuple(_item(raw, pos, scales, file) for pos, raw in enumerate(doc["items"]))
     book = Codebook(
@@ -548,6 +553,42 @@ def check_columns(
                     column=column,
                     expected=f"a column of the export (item {item.id})",
                     hint=hint,
+                )
+
+
+def check_value_labels(
+    book: Codebook, value_labels: Mapping[str, Mapping[str, str]], file: str
+) -> None:
+    """An SPSS file's own value labels must not contradict the codebook.
+
+    A label the codebook gives to another code means the export numbers the answers
+    differently (a reversed scale, a renumbered option): mapping by code would silently
+    swap the answers. Labels worded differently from the codebook's are not compared.
+    """
+    for item in book.items:
+        if item.type not in ("single", "grid"):
+            continue
+        by_label = {_squash(o.label): o for o in item.options}
+        by_code = {o.code: o for o in item.options}
+        for column in item.columns():
+            for code, label in (value_labels.get(column) or {}).items():
+                named = by_label.get(_squash(label))
+                if named is None or named.code == normalise_code(code):
+                    continue
+                own = by_code.get(normalise_code(code))
+                raise EnkatError(
+                    "the file's value labels contradict the codebook",
+                    file=file,
+                    column=column,
+                    value=f"{code} = {label!r}",
+                    expected=(
+                        f"{code} = {own.label!r} as in the codebook"
+                        if own
+                        else f"code {named.code} for {named.label!r} as in the codebook"
+                    )
+                    + f" (item {item.id}, {book.file})",
+                    hint="the export numbers the answers differently from the codebook: "
+                    "correct the codes in the codebook, or recode the export",
                 )
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from enkat.errors import EnkatError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+# libyaml's parser when PyYAML has it: the same documents, several times faster to read
+# (the Snakefile and every step read YAML; jsonschema is imported only to validate).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SCHEMA_DIR = Path("config/schemas")
 _PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "config" / "schemas"
@@ -46,7 +51,7 @@ def load_yaml(path: str | Path) -> Any:
             hint="save the file as UTF-8",
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # a safe loader (CSafeLoader or SafeLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise EnkatError(
@@ -130,6 +135,30 @@ def describe(error: ValidationError) -> EnkatError:
             expected=f"a value of type {error.validator_value}",
             hint="correct the value (quote text, no quotes around numbers)",
         )
+    if kind in ("minLength", "minItems", "minProperties"):
+        return EnkatError(
+            "a value is empty",
+            key=where,
+            value=error.instance,
+            expected="a non-empty value",
+            hint="fill in the value or remove the key",
+        )
+    if kind == "uniqueItems":
+        return EnkatError(
+            "a list holds the same value twice",
+            key=where,
+            value=error.instance,
+            expected="each value once",
+            hint="remove the repeated value",
+        )
+    if kind == "pattern":
+        return EnkatError(
+            "a value has the wrong form",
+            key=where,
+            value=error.instance,
+            expected=f"text of the form {error.validator_value}",
+            hint="correct the value (ids: letters, digits and _; dates: YYYY-MM-DD)",
+        )
     if kind in ("oneOf", "anyOf"):
         return EnkatError(
             "a value has the wrong form",
@@ -149,6 +178,8 @@ def describe(error: ValidationError) -> EnkatError:
 
 def validate(document: Any, schema_name: str, file: str | Path) -> None:
     """Check a document against a schema; the first problem (by key path) is raised."""
+    from jsonschema import Draft202012Validator
+
     schema = load_yaml(schema_path(schema_name))
     errors = sorted(
         Draft202012Validator(schema).iter_errors(document),

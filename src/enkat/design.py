@@ -22,13 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from scipy import stats
+from scipy import special
 
 from enkat.errors import EnkatError
+from enkat.weights_file import WEIGHT_COLUMNS, is_census, read_weights_table, recorded_facts
 
-WEIGHT_COLUMNS = ("respondent_id", "weight", "stratum", "population_size", "psu")
 DENSE_CELLS = 4_000_000  # PSU x group x category cells held densely (else hashed)
 
 
@@ -83,7 +81,7 @@ class Design:
             c = np.arange(w.size)
         else:
             p_codes, p_labels = _factorize(psu)
-            c, _ = pd.factorize(h.astype(np.int64) * len(p_labels) + p_codes, sort=True)
+            c = _ranks(h.astype(np.int64) * len(p_labels) + p_codes, len(labels) * len(p_labels))
         n_c = int(c.max()) + 1
         psu_stratum = np.zeros(n_c, dtype=np.int64)
         psu_stratum[c] = h
@@ -144,36 +142,27 @@ class Design:
         return cls.build(table["weight"], table["stratum"], table["psu"], None, source)
 
     @classmethod
-    def read(cls, path: str | Path) -> tuple[Design, pa.Array]:
-        """Read a weights CSV: the design and the respondent ids (Arrow) in design order.
+    def read(
+        cls, path: str | Path, survey: str | Path | None = None
+    ) -> tuple[Design, pa.Array | None]:
+        """Read a weights file: the design and the respondent ids (Arrow) in design order.
 
-        Arrow's CSV reader and dictionary encoding keep a million-row file well under a
-        second; the rows are indexed exactly as `from_weights` does.
+        `processed/weights_<survey>.parquet` (what the table steps read: no text to parse,
+        strata and PSUs dictionary-encoded) or the CSV contract file it mirrors; the rows
+        are indexed exactly as `from_weights` does. When the Parquet records that its rows
+        are those of the `survey` file as it is now, the ids are not read and None is
+        returned for them: the rows already line up (see enkat.weights_file).
         """
-        types = {
-            "respondent_id": pa.string(),
-            "stratum": pa.string(),
-            "psu": pa.string(),
-            "weight": pa.float64(),
-            "population_size": pa.float64(),
-        }
-        try:
-            table = pacsv.read_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types, include_columns=list(WEIGHT_COLUMNS)
-                ),
-            )
-        except (pa.ArrowInvalid, KeyError) as err:
-            raise EnkatError(
-                "the weights file cannot be read",
-                file=str(path),
-                value=str(err),
-                expected=", ".join(WEIGHT_COLUMNS),
-                hint="rerun the weighting step",
-            ) from err
-        ids = table["respondent_id"].combine_chunks()
-        census = bool(pc.all(pc.equal(table["psu"], table["respondent_id"])).as_py())
+        census, in_order = recorded_facts(path, survey)
+        if census is None:
+            columns = list(WEIGHT_COLUMNS)
+        else:
+            columns = ["weight", "stratum", "population_size" if census else "psu"]
+            columns += [] if in_order else ["respondent_id"]
+        table = read_weights_table(path, columns)
+        if census is None:
+            census = is_census(table)
+        ids = None if in_order else table["respondent_id"].combine_chunks()
         stratum = _codes(table["stratum"])
         if census:
             return cls.build(
@@ -209,7 +198,19 @@ class Design:
 
 def _codes(column: pa.ChunkedArray) -> pd.Categorical:
     """A string column as a pandas Categorical via Arrow's dictionary encoding."""
-    return column.dictionary_encode().combine_chunks().to_pandas()
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    return column.combine_chunks().to_pandas()
+
+
+def _ranks(values: np.ndarray, size: int) -> np.ndarray:
+    """Each value's rank among the distinct values (`pd.factorize(sort=True)` codes) for
+    integers in [0, size): one bincount instead of a sort when `size` is not much larger
+    than the data."""
+    if size > max(values.size, 1 << 20):
+        return pd.factorize(values, sort=True)[0]
+    present = np.bincount(values, minlength=size) > 0
+    return (np.cumsum(present) - 1)[values]
 
 
 def _factorize(values: object) -> tuple[np.ndarray, pd.Index]:
@@ -269,20 +270,17 @@ def proportions(
     g_all = np.zeros_like(k_all) if groups is None else np.asarray(groups, dtype=np.int64)
     keep = (k_all >= 0) & (g_all >= 0)
     w = design.weights[keep]
-    k = k_all[keep]
     g = g_all[keep]
-    h = design.stratum[keep]
-    c = design.psu[keep]
     K, G = n_categories, n_groups
+    gk = g * K + k_all[keep]  # (group, category) cell of each row in the domains
 
-    base_n = np.bincount(g, minlength=G).astype(float)
+    counts = np.bincount(gk, minlength=G * K).reshape(G, K)
+    n, base_n = counts.astype(float), counts.sum(axis=1).astype(float)
     W = np.bincount(g, weights=w, minlength=G)
-    gk = g * K + k
-    n = np.bincount(gk, minlength=G * K).reshape(G, K).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.bincount(gk, weights=w, minlength=G * K).reshape(G, K) / W[:, None]
 
-    SA, SAA, SAB, SB, SBB, psus_in = _psu_sums(design, w, h, c, g, k, G, K)
+    SA, SAA, SAB, SB, SBB, psus_in = _psu_sums(design, keep, w, g, gk, G, K)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         Wd = W[None, :, None]
@@ -305,21 +303,24 @@ def proportions(
 
 def _psu_sums(
     design: Design,
+    keep: np.ndarray,
     w: np.ndarray,
-    h: np.ndarray,
-    c: np.ndarray,
     g: np.ndarray,
-    k: np.ndarray,
+    gk: np.ndarray,
     G: int,
     K: int,
 ) -> tuple[np.ndarray, ...]:
     """Stratum sums of the PSU totals A (PSU, group, category) and B (PSU, group), of their
-    squares and cross products, and the number of PSUs of each stratum in each group."""
+    squares and cross products, and the number of PSUs of each stratum in each group.
+
+    `keep` marks the design rows in the domains; `w`, `g` and `gk` (group * K + category)
+    are those rows' weights, groups and cells."""
     H = len(design.n_psu)
     size = H * G * K
     if design.one_row_psu:
         # Every PSU is one respondent: the PSU totals are the rows themselves, A*B = A*A.
-        hgk = (h * G + g) * K + k
+        h = design.stratum[keep]
+        hgk = h * (G * K) + gk
         hg = h * G + g
         SA = np.bincount(hgk, weights=w, minlength=size).reshape(H, G, K)
         SAA = np.bincount(hgk, weights=w * w, minlength=size).reshape(H, G, K)
@@ -327,12 +328,14 @@ def _psu_sums(
         SBB = np.bincount(hg, weights=w * w, minlength=H * G).reshape(H, G, 1)
         psus_in = np.bincount(hg, minlength=H * G).reshape(H, G)
         return SA, SAA, SAA, SB, SBB, psus_in
+    c = design.psu[keep]
     C = design.psu_stratum.size
     if C * G * K <= DENSE_CELLS:
         # Few PSUs: dense PSU totals, then sums over the PSUs of each stratum.
-        A = np.bincount((c * G + g) * K + k, weights=w, minlength=C * G * K).reshape(C, G, K)
+        cell = c * (G * K) + gk
+        A = np.bincount(cell, weights=w, minlength=C * G * K).reshape(C, G, K)
         B = A.sum(axis=2, keepdims=True)
-        present = np.bincount(c * G + g, minlength=C * G).reshape(C, G) > 0
+        present = np.bincount(cell, minlength=C * G * K).reshape(C, G, K).sum(axis=2) > 0
         hs = design.psu_stratum
 
         def by_stratum(x: np.ndarray) -> np.ndarray:
@@ -349,7 +352,7 @@ def _psu_sums(
             by_stratum(present.astype(float)).astype(np.int64),
         )
     # Many PSUs: totals of the (PSU, group, category) cells that occur.
-    cell_index, cell = pd.factorize((c * G + g) * K + k)
+    cell_index, cell = pd.factorize(c * (G * K) + gk)
     A = np.bincount(cell_index, weights=w)
     cg_of_cell = cell // K
     cg_index, cg = pd.factorize(cg_of_cell)
@@ -389,7 +392,7 @@ def confidence_interval(
     d = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
     alpha = 1 - level
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(d > 0, stats.t.ppf(1 - alpha / 2, np.where(d > 0, d, 1)), np.nan)
+        t = np.where(d > 0, t_ppf(1 - alpha / 2, np.where(d > 0, d, 1)), np.nan)
         interior = (p > 0) & (p < 1)
         if method == "logit":
             se_logit = np.sqrt(v) / (p * (1 - p))
@@ -418,11 +421,32 @@ def _korn_graubard(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Korn-Graubard beta interval (R `svyciprop(method="beta")`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, np.where(df > 0, df, np.nan))
+        ratio = t_ppf(alpha / 2, n - 1) / t_ppf(alpha / 2, np.where(df > 0, df, np.nan))
         ne = n_eff * ratio**2
         ne = np.where(np.isfinite(ne) & (ne > 0), ne, np.nan)
         x = ne * p
-        low = np.where(p > 0, stats.beta.ppf(alpha / 2, x, ne * (1 - p) + 1), 0.0)
-        high = np.where(p < 1, stats.beta.ppf(1 - alpha / 2, x + 1, ne * (1 - p)), 1.0)
+        low = np.where(p > 0, beta_ppf(alpha / 2, x, ne * (1 - p) + 1), 0.0)
+        high = np.where(p < 1, beta_ppf(1 - alpha / 2, x + 1, ne * (1 - p)), 1.0)
     bad = ~np.isfinite(ne) | (ne <= 0)
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+# Quantiles as scipy.stats computes them (t.ppf calls stdtrit, beta.ppf Boost's inverse of
+# the incomplete beta, as betaincinv does), with its nan outside the parameter space, but
+# without importing scipy.stats: that import alone costs each table job about 0.35 s.
+
+
+def t_ppf(q: float | np.ndarray, df: np.ndarray) -> np.ndarray:
+    """`scipy.stats.t.ppf(q, df)` for 0 < q < 1."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, special.stdtrit(np.where(df > 0, df, 1.0), q), np.nan)
+
+
+def beta_ppf(q: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`scipy.stats.beta.ppf(q, a, b)` for 0 < q < 1."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = (a > 0) & (b > 0)
+    with np.errstate(invalid="ignore"):
+        quantile = special.betaincinv(np.where(ok, a, 1.0), np.where(ok, b, 1.0), q)
+    return np.where(ok, quantile, np.nan)

@@ -17,6 +17,7 @@ Suppressed cells are not drawn (their place shows '..') and never enter the desc
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,8 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from enkat import fmt
@@ -36,12 +39,17 @@ from enkat.register_tables import read_register_table
 from enkat.suppression import TOTAL
 
 WIDTH_IN = 6.3  # the PDF's text width (16 cm): drawn at 100 %, fonts stay at 8 pt
+TITLE_PT = 9
+DEMO_PT = 7
+EDGE = 0.005  # figure-fraction margin of the title and the demo note
 RC: dict[str, Any] = {
     "svg.hashsalt": "enkat",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 9,
+    "figure.titlesize": TITLE_PT,
+    "figure.titleweight": "bold",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.unicode_minus": True,
@@ -66,7 +74,29 @@ CHOSEN = "Vald"
 
 
 def _wrap(text: str, width: int) -> str:
+    """Wrap at spaces, but never inside a number with a digit-group space ("30 000")."""
+    text = re.sub(r"(?<=\d) (?=\d{3}\b)", fmt.NBSP, text)
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _text_width(text: str, size: float, weight: str = "normal", style: str = "normal") -> float:
+    """Width in points of a line of text as drawn (DejaVu Sans, as in the SVG)."""
+    font = FontProperties(family="DejaVu Sans", size=size, weight=weight, style=style)
+    return float(TextPath((0, 0), text, prop=font).get_extents().width)
+
+
+def _wrap_title(title: str, width_pt: float) -> str:
+    """Break a title into lines that fit `width_pt` at the title's size and weight."""
+    words = re.sub(r"(?<=\d) (?=\d{3}\b)", fmt.NBSP, title).split(" ")
+    lines, line = [], ""
+    for word in words:
+        trial = f"{line} {word}" if line else word
+        if line and _text_width(trial, TITLE_PT, "bold") > width_pt:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return "\n".join([*lines, line])
 
 
 def _percent_axis(ax: Axes, limit: float = 1.0) -> None:
@@ -99,21 +129,61 @@ def nominal_palette(n: int) -> list[str]:
 
 
 def _new_figure(title: str, height: float, demo: bool) -> tuple[Figure, Axes]:
+    """A figure at the PDF's text width, the title flush with the figure's left edge.
+
+    The title is a left-aligned suptitle (an axes title starts at the axes and runs off
+    the right edge when the row labels are long), wrapped to the width it may use; the
+    demo note sits at the right end of the title's first line, which is kept clear for it,
+    so that it can never sit on tick labels or the legend.
+    """
     fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(_wrap(title, 80), loc="left", fontweight="bold")
+    room = WIDTH_IN * 72 * (1 - 2 * EDGE)
     if demo:
+        room -= _text_width(DEMO_NOTE, DEMO_PT, style="italic") + 12
+    fig.suptitle(_wrap_title(title, room), x=EDGE, ha="left")
+    if demo:
+        top = 1 - 3 / (height * 72)  # the suptitle's own offset from the top (h_pad)
         fig.text(
-            0.995,
-            0.005,
+            1 - EDGE,
+            top,
             DEMO_NOTE,
             ha="right",
-            va="bottom",
-            fontsize=7,
+            va="top",
+            fontsize=DEMO_PT,
             color="#767676",
             style="italic",
         )
     return fig, ax
+
+
+def _legend_width(labels: Sequence[str], fontsize: float) -> float:
+    """Width in points of a one-row legend (handle, pad and spacing as matplotlib's)."""
+    text = sum(_text_width(label, fontsize) for label in labels)
+    return text + len(labels) * 2.8 * fontsize + (len(labels) - 1) * 2.0 * fontsize
+
+
+def _legend(fig: Figure, ax: Axes, fontsize: float = 7) -> None:
+    """A legend under the plot that reads left to right, top to bottom, in scale order.
+
+    matplotlib fills legend columns top to bottom; the entries are re-ordered so that the
+    rows read in the categories' order, and as many columns are used as fit the width.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    n = len(labels)
+    ncols = n
+    while ncols > 1 and _legend_width(labels[:ncols], fontsize) > 0.95 * WIDTH_IN * 72:
+        ncols -= 1
+    nrows = -(-n // ncols)
+    order = [r * ncols + c for c in range(ncols) for r in range(nrows) if r * ncols + c < n]
+    fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside lower center",
+        ncols=ncols,
+        frameon=False,
+        fontsize=fontsize,
+    )
 
 
 def save_svg(fig: Figure, path: str | Path) -> None:
@@ -208,7 +278,7 @@ def draw_stacked(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     ax.invert_yaxis()
     _percent_axis(ax)
     ax.tick_params(axis="y", length=0)
-    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False, fontsize=7)
+    _legend(fig, ax)
     return fig
 
 
@@ -282,7 +352,7 @@ def draw_bars(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     ax.tick_params(axis="y", length=0)
     _percent_axis(ax, limit)
     if n_groups > 1:
-        fig.legend(loc="outside lower center", ncols=min(n_groups, 4), frameon=False, fontsize=7)
+        _legend(fig, ax)
     return fig
 
 
@@ -360,7 +430,7 @@ def draw_register_stacked(table: pd.DataFrame, title: str, demo: bool) -> Figure
     ax.invert_yaxis()
     ax.tick_params(axis="y", length=0)
     _percent_axis(ax)
-    fig.legend(loc="outside lower center", ncols=min(len(categories), 3), frameon=False, fontsize=7)
+    _legend(fig, ax)
     return fig
 
 
@@ -382,9 +452,31 @@ def describe_register_stacked(table: pd.DataFrame) -> str:
     )
 
 
-def _dot_offsets(group_sizes: Sequence[int]) -> np.ndarray:
-    """A fixed vertical spread of the dots within a row (deterministic, no random jitter)."""
-    return np.concatenate([((np.arange(n) % 7) - 3) * 0.06 for n in group_sizes] or [[]])
+SWARM_SLOTS = (0, 1, -1, 2, -2, 3, -3)
+SWARM_STEP = 0.07  # rows are 1 apart; three slots either side stay inside the row
+SWARM_GAP = 0.022  # decades: dots closer than this on the log axis are set apart
+
+
+def _swarm_offsets(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Vertical offsets that set apart only dots that would overlap (a deterministic swarm).
+
+    Within a row, dots are placed from the cheapest up; each takes the slot nearest the
+    row's centre line that no dot less than SWARM_GAP to its left holds. Unlike a cyclic
+    jitter this draws no pattern that could be read as a trend.
+    """
+    logs = np.log10(values.astype(float))
+    offsets = np.zeros(len(logs))
+    for row in np.unique(rows):
+        index = np.flatnonzero(rows == row)
+        near: list[tuple[float, int]] = []  # (log value, slot) of the dots just placed
+        for i in index[np.argsort(logs[index], kind="stable")]:
+            near = [(x, slot) for x, slot in near if logs[i] - x < SWARM_GAP]
+            taken = {slot for _, slot in near}
+            free = [slot for slot in SWARM_SLOTS if slot not in taken]
+            slot = free[0] if free else SWARM_SLOTS[len(near) % len(SWARM_SLOTS)]
+            near.append((logs[i], slot))
+            offsets[i] = slot * SWARM_STEP
+    return offsets
 
 
 def _kronor_ticks(low: float, high: float) -> list[float]:
@@ -397,9 +489,8 @@ def draw_dotplot(table: pd.DataFrame, title: str, demo: bool) -> Figure:
     offices = table[(table["block"] == "Per kontor") & (table["measure"] == "cost_per_visit")]
     types = _ordered(offices["group"])
     fig, ax = _new_figure(title, 1.3 + 0.55 * len(types), demo)
-    sizes = offices.groupby("group", sort=False).size().reindex(types).to_numpy()
     position = offices["group"].map({t: i for i, t in enumerate(types)}).to_numpy()
-    y = position + _dot_offsets(list(sizes))
+    y = position + _swarm_offsets(offices["value"].to_numpy(), position)
     colours = nominal_palette(len(types))
     ax.scatter(
         offices["value"],
@@ -431,7 +522,7 @@ def draw_dotplot(table: pd.DataFrame, title: str, demo: bool) -> Figure:
     ax.set_xlabel("Kostnad per besök (schablonkostnad / antal besök), logaritmisk skala")
     ax.grid(axis="x", color="#d9d9d9", linewidth=0.5)
     ax.set_axisbelow(True)
-    fig.legend(loc="outside lower center", frameon=False, fontsize=7)
+    _legend(fig, ax)
     return fig
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse, special
 
 from enkat.design import Design
 
@@ -82,13 +82,22 @@ def stratum_totals(strata: np.ndarray, A: sparse.csr_matrix, n_strata: int) -> n
     return (grouping @ A).toarray()
 
 
-def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Renumber codes 0..k-1 over the values that occur (R drops empty factor levels)."""
-    if codes.size == 0:
-        return codes, 0
-    present = np.bincount(codes) > 0
-    index = np.cumsum(present) - 1
-    return index[codes], int(present.sum())
+def _cells(rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Cell index `row + nr * col` per design row (-1 outside the domain), rows and columns
+    renumbered 0..nr-1 and 0..nc-1 over the values that occur (R drops empty factor levels).
+
+    The rows and columns that occur are read off the small table of cell counts, so the
+    million-row arrays are passed over only to count and to look the cells up.
+    """
+    if not keep.any():
+        return np.full(rows.size, -1, dtype=np.int64), 0, 0
+    R, C = int(rows.max()) + 1, int(cols.max()) + 1
+    raw = np.where(keep, rows + R * cols, R * C)  # R * C: outside the domain
+    counts = np.bincount(raw, minlength=R * C + 1)[:-1].reshape(C, R)
+    row_in, col_in = counts.sum(axis=0) > 0, counts.sum(axis=1) > 0
+    nr, nc = int(row_in.sum()), int(col_in.sum())
+    cell = (np.cumsum(row_in) - 1)[None, :] + nr * (np.cumsum(col_in) - 1)[:, None]
+    return np.append(cell.ravel(), -1)[raw], nr, nc
 
 
 def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
@@ -100,17 +109,14 @@ def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
     r_all = np.asarray(rows, dtype=np.int64)
     c_all = np.asarray(cols, dtype=np.int64)
     keep = (r_all >= 0) & (c_all >= 0)
-    r_codes, nr = _dense(r_all[keep])
-    c_codes, nc = _dense(c_all[keep])
+    cells, nr, nc = _cells(r_all, c_all, keep)
     if nr < 2 or nc < 2:
         return NO_TEST
-    cells = np.full(r_all.size, -1, dtype=np.int64)
-    cells[keep] = r_codes + nr * c_codes
     J = nr * nc
     m, V = cell_covariance(design, cells, J)
     N = float(keep.sum())
     psus = np.bincount(design.psu[keep], minlength=design.psu_stratum.size) > 0
-    strata = np.bincount(design.stratum[keep], minlength=design.n_psu.size) > 0
+    strata = np.bincount(design.psu_stratum[psus], minlength=design.n_psu.size) > 0
     nu = float(psus.sum() - strata.sum())
 
     grid_r = np.tile(np.arange(nr), nc)
@@ -137,5 +143,12 @@ def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
     pearson = float(N * ((table - expected) ** 2 / expected).sum())
     statistic = pearson / trace
     ddf = d0 * nu
-    p_value = float(stats.f.sf(statistic, d0, ddf)) if ddf > 0 else np.nan
+    p_value = f_sf(statistic, d0, ddf) if ddf > 0 else np.nan
     return RaoScott(statistic, d0, ddf, p_value, pearson)
+
+
+def f_sf(x: float, dfn: float, dfd: float) -> float:
+    """`scipy.stats.f.sf(x, dfn, dfd)`: the same `fdtrc` call, without importing scipy.stats."""
+    if not (dfn > 0 and dfd > 0) or np.isnan(x):
+        return np.nan
+    return 1.0 if x <= 0 else float(special.fdtrc(dfn, dfd, x))

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 SAV_SUFFIXES = {".sav", ".zsav"}
 _INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
+_UTF8_LATIN = re.compile(rb"\xc3[\x80-\xbf]")  # UTF-8 of the letters U+00C0-U+00FF (å, ä, ö, é)
 
 
 @dataclass
@@ -149,6 +151,10 @@ def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as err:
         if re.search(rb"[\xc2-\xf4][\x80-\xbf]+", raw[: err.start]):
+            return _mixed(raw, err, file)
+        # UTF-8 letters after the Windows-1252 part: "ä" in UTF-8 is the bytes c3 a4, which
+        # Windows-1252 would read as "Ã¤" (Ã followed by a symbol: not Swedish text).
+        if re.search(_UTF8_LATIN, raw[err.start :]):
             return _mixed(raw, err, file)
     try:
         return raw.decode("cp1252"), "cp1252"
@@ -321,19 +327,31 @@ def _raise_ragged(text: str, width: int, delim: str, file: str) -> None:
 # --- XLSX ------------------------------------------------------------------------------------
 
 
+# What zipfile and zlib raise on a damaged archive (bad headers, CRC, deflate data, encryption).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def check_zip(path: Path, limit_mb: float) -> None:
     """Refuse a corrupt XLSX, or one that would unpack to more than the limit (a zip bomb)."""
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        _check_prologs(path)
+    except _ZIP_ERRORS:
         raise EnkatError(
             "the XLSX file is corrupt or truncated (not a readable zip archive)",
             file=str(path),
             expected="a workbook saved by Excel or LibreOffice",
             hint="re-save or re-export the workbook",
         ) from None
-    _check_prologs(path)
     if total > limit_mb * MB:
         raise EnkatError(
             "the XLSX file would unpack to more than the configured limit (a zip bomb?)",
@@ -552,19 +570,74 @@ def _to_text(column: pd.Series) -> pd.Series:
 
 
 def read_sav(path: str | Path) -> RawTable:
-    """Read an SPSS file: codes as strings, value labels kept for mapping and messages."""
-    import pyreadstat
+    """Read an SPSS file: codes as strings, value labels kept for mapping and messages.
+
+    ReadStat (C) is run in a child process: a damaged or hostile .sav can crash it with a
+    segmentation fault, which in this process would kill the step without a message. A
+    crashed child becomes the usual error about a corrupt file.
+    """
+    import multiprocessing
 
     file = str(path)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_sav_child, args=(file, send), daemon=True)
+    child.start()
+    send.close()
     try:
-        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-    except Exception as err:  # pyreadstat raises its own and OS errors on broken files
+        result = receive.recv()
+    except EOFError:  # the child died before it could answer
+        result = None
+    finally:
+        receive.close()
+        child.join()
+    if result is None:
         raise EnkatError(
             "the SPSS file is corrupt, truncated or not an SPSS .sav file",
             file=file,
-            value=str(err)[:200],
+            value=f"the SPSS reader crashed (exit code {child.exitcode})",
             hint="re-export the data from the survey tool as .sav",
-        ) from None
+        )
+    if "error" in result:
+        raise EnkatError(**result["error"])
+    data = pd.DataFrame(result["data"], dtype="string")
+    data.index = pd.RangeIndex(2, len(data) + 2, name="row")
+    return RawTable(data, file, "sav", value_labels=result["labels"], dates=result["dates"])
+
+
+def _sav_child(file: str, send: Any) -> None:
+    """In the child process: read the file and send plain data (or the error's fields)."""
+    import dataclasses
+    import faulthandler
+
+    faulthandler.disable()  # a crash here is reported by the parent, not as a stack dump
+    try:
+        data, labels, dates = _parse_sav(file)
+        result: dict[str, Any] = {
+            "data": {name: data[name].to_numpy(dtype=object) for name in data.columns},
+            "labels": labels,
+            "dates": dates,
+        }
+    except EnkatError as err:
+        result = {"error": {f.name: getattr(err, f.name) for f in dataclasses.fields(err)}}
+    except Exception as err:  # pyreadstat raises its own and OS errors on broken files
+        result = {
+            "error": {
+                "message": "the SPSS file is corrupt, truncated or not an SPSS .sav file",
+                "file": file,
+                "value": str(err)[:200],
+                "hint": "re-export the data from the survey tool as .sav",
+            }
+        }
+    send.send(result)
+    send.close()
+
+
+def _parse_sav(file: str) -> tuple[pd.DataFrame, dict[str, dict[str, str]], dict[str, int]]:
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(file, apply_value_formats=False)
     if frame.shape[1] < 1:
         raise EnkatError("the SPSS file has no variables", file=file)
     if frame.empty:
@@ -580,14 +653,13 @@ def read_sav(path: str | Path) -> RawTable:
         if pd.api.types.is_datetime64_any_dtype(col) or (
             col.dtype == object and col.map(lambda v: hasattr(v, "isoformat")).any()
         ):
-            dates[name] = 2 + int(np.flatnonzero(col.notna().to_numpy())[0])
+            dates[str(name)] = 2 + int(np.flatnonzero(col.notna().to_numpy())[0])
     data = frame.apply(_to_text)
-    data.index = pd.RangeIndex(2, len(frame) + 2, name="row")
     labels = {
         str(col): {_cell_text(code): str(label) for code, label in mapping.items()}
         for col, mapping in (meta.variable_value_labels or {}).items()
     }
-    return RawTable(data, file, "sav", value_labels=labels, dates=dates)
+    return data, labels, dates
 
 
 def normalise_code(value: str) -> str:

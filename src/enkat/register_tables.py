@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from enkat.errors import EnkatError
+from enkat.register_specs import INPUT_COLUMNS
 
 REGISTER_COLUMNS = [
     "table_id",
@@ -62,15 +63,6 @@ MEASURES: dict[str, tuple[str, str]] = {
     "answers": ("Antal svar", "count"),
     "response_rate": ("Svar i förhållande till besök", "proportion"),
 }
-
-# The processed files each analysis reads (keys of the `inputs` mapping).
-ANALYSIS_INPUTS: dict[str, tuple[str, ...]] = {
-    "cost_per_visit": ("register",),
-    "cost_per_visit_range": ("register",),
-    "errand_solutions": ("errands",),
-    "customer_response": ("customers", "visits"),
-}
-COST_ANALYSES = ("cost_per_visit", "cost_per_visit_range")
 
 
 def _long(
@@ -278,37 +270,46 @@ def customer_response(
 ) -> pd.DataFrame:
     """KUND_SVAR: answers, visits and answers per visit by wave and office type.
 
-    The visits file holds, per wave, the surveyed offices and their visits during the
-    survey period; answers from an office not in it for that wave cannot be related to
-    visits and are an input error.
+    The visits file holds, per wave, offices' visits during the survey period; answers
+    from an office not in it for that wave cannot be related to visits and are an input
+    error. An office counts as surveyed in a wave when answers came from it: the visits
+    file may hold every office (as the demo's does), and visits at offices that were not
+    surveyed must not dilute the rate (the rule of `nonresponse_customers.csv`).
     """
     _require(customers, ["respondent_id", "office_id", "wave", "office_type"], "customers")
     _require(visits, ["office_id", "wave", "visits", "office_type"], "visits")
     labels = list(office_types.values())
     _check_office_types(visits, labels, "visits")
-    answers = customers[["office_id", "wave"]].astype(str)
+    answers = customers[["office_id", "wave"]]
     surveyed = visits[["office_id", "wave", "office_type"]].astype(str)
     surveyed["visits"] = pd.to_numeric(visits["visits"], errors="coerce").to_numpy(dtype=float)
-    joined = answers.merge(surveyed, on=["office_id", "wave"], how="left", indicator=True)
+    # Answers counted per office and wave first: a million rows become a few hundred pairs.
+    counts = answers.groupby(["office_id", "wave"], observed=True, dropna=False).size()
+    pairs = counts.index.to_frame(index=False).astype(str)
+    pairs["answers"] = counts.to_numpy()
+    joined = pairs.merge(surveyed, on=["office_id", "wave"], how="left", indicator=True)
     orphan = joined["_merge"] == "left_only"
     if orphan.any():
-        first = int(np.flatnonzero(orphan.to_numpy())[0])
+        unmatched = pd.MultiIndex.from_frame(joined.loc[orphan, ["office_id", "wave"]])
+        rows = pd.MultiIndex.from_frame(answers.astype(str)).isin(unmatched)
+        first = int(np.flatnonzero(rows)[0])
+        office, wave = answers.astype(str).iloc[first]
         raise EnkatError(
             "customer answers come from an office that has no visits for that wave",
             file="processed/visits.parquet",
             row=first + 2,
             column="office_id",
-            value=f"{joined['office_id'].iloc[first]} ({joined['wave'].iloc[first]})",
+            value=f"{office} ({wave})",
             expected="every surveyed office and wave in the visits file",
             hint="add the office's visits for the wave to the visits source",
         )
-    waves = sorted(surveyed["wave"].unique())
+    waves = sorted(joined["wave"].unique())
     key = ["wave", "office_type"]
-    n_answers = joined.groupby(key).size().rename("answers")
-    per_type = surveyed.groupby(key).agg(offices=("office_id", "nunique"), visits=("visits", "sum"))
-    per_type = per_type.join(n_answers, how="left").fillna({"answers": 0})
+    per_type = joined.groupby(key).agg(
+        offices=("office_id", "nunique"), answers=("answers", "sum"), visits=("visits", "sum")
+    )
     per_wave = per_type.groupby(level="wave").sum()
-    per_wave["offices"] = surveyed.groupby("wave")["office_id"].nunique()
+    per_wave["offices"] = joined.groupby("wave")["office_id"].nunique()
     per_wave.index = pd.MultiIndex.from_arrays([per_wave.index, [TOTAL] * len(per_wave)], names=key)
     wide = pd.concat([per_type, per_wave])
     order = pd.MultiIndex.from_product([waves, [*labels, TOTAL]], names=key)
@@ -367,10 +368,23 @@ def write_register_table(
     standard_costs: Mapping[str, float] | None = None,
 ) -> None:
     """Read the processed files, build the table and write its long CSV."""
-    sources = {key: pd.read_parquet(path) for key, path in inputs.items()}
+    sources = {key: _read(key, path) for key, path in inputs.items()}
     table = build_register_table(table_id, analysis, sources, office_types, standard_costs)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(output, index=False, lineterminator="\n")
+
+
+def _read(key: str, path: str | Path) -> pd.DataFrame:
+    """A processed file, only the columns of `INPUT_COLUMNS` where listed (those present:
+    the analysis names a missing one), text columns dictionary-encoded (categorical)."""
+    import pyarrow.parquet as pq
+
+    wanted = INPUT_COLUMNS.get(key)
+    if wanted is None:
+        return pd.read_parquet(path)
+    have = set(pq.read_schema(path).names)
+    columns = [c for c in wanted if c in have]
+    return pq.read_table(path, columns=columns, read_dictionary=columns).to_pandas()
 
 
 def read_register_table(path: str | Path) -> pd.DataFrame:

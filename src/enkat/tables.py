@@ -142,8 +142,12 @@ def group_codes(
 ) -> tuple[np.ndarray, list[str]]:
     """Group index per row (-1 for null) and the group labels, in `order` then sorted."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        used = values.cat.remove_unused_categories()
-        codes, uniques = used.cat.codes.to_numpy(), used.cat.categories
+        # the categories that occur, found by counting codes (no sort of a million rows)
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        counts = np.bincount(codes + 1, minlength=len(values.cat.categories) + 1)[1:]
+        used = np.flatnonzero(counts)
+        codes = np.append(np.cumsum(counts > 0) - 1, -1)[codes]
+        uniques = values.cat.categories[used]
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True, sort=True)
     present = [str(u) for u in uniques]
@@ -282,11 +286,14 @@ def align(table: Any, respondent_ids: Any, source: str) -> pd.DataFrame:
     """The survey rows (an Arrow table) in design order, as pandas without the ids.
 
     Every respondent must have exactly one weight. The usual case - the weights were
-    written in survey order - is one vectorised comparison.
+    written in survey order - is one vectorised comparison, or none where the weights file
+    vouches for the order (`respondent_ids` None: see enkat.weights_file).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if respondent_ids is None:
+        return table.to_pandas()
     ids = table["respondent_id"].combine_chunks().cast(pa.string())
     weights_ids = pa.array(respondent_ids).cast(pa.string())
     rest = table.drop_columns(["respondent_id"])
@@ -319,10 +326,11 @@ def write_table(
 ) -> pd.DataFrame:
     """Pipeline step: `analysis/tables/<id>.csv` (and `analysis/tests/<id>.csv` if by)."""
     codebook = load_codebook(codebook_path)
-    design, ids = Design.read(weights_path)
+    design, ids = Design.read(weights_path, survey_path)
     variables_hint = spec.get("variables") or []
     names = [v.name for v in codebook.variables(spec["item"])] if spec.get("item") else []
-    columns = ["respondent_id", *names, *variables_hint, *(spec.get("filter") or {})]
+    columns = [] if ids is None else ["respondent_id"]
+    columns += [*names, *variables_hint, *(spec.get("filter") or {})]
     if spec.get("by"):
         columns.append(spec["by"])
     data = read_columns(survey_path, list(dict.fromkeys(columns)))
@@ -351,10 +359,14 @@ def write_table(
 
 
 def load_codebook(path: str | Path) -> Any:
-    """The survey's codebook (enkat.codebook, imported late: only the step needs it)."""
+    """The survey's codebook (enkat.codebook, imported late: only the step needs it).
+
+    Without the JSON-schema check: the survey's ingest, which this step depends on, checked
+    the same file, and each of the many table jobs would otherwise repeat it.
+    """
     from enkat.codebook import load_codebook as load
 
-    return load(path)
+    return load(path, schema=False)
 
 
 def read_columns(path: str | Path, columns: Sequence[str]) -> Any:

@@ -2,8 +2,9 @@
 
 Config `weighting.<survey>` chooses the method; the population is the handler frame (one
 row per person) or the visits (one row per office and wave, counted by `visits`). The
-result is the design file `processed/weights_<survey>.csv` and the per-class summary
-`analysis/weights_<survey>.csv` (see docs/architecture.md and docs/methods.md).
+result is the design file `processed/weights_<survey>.csv` (mirrored as `.parquet` for the
+table steps) and the per-class summary `analysis/weights_<survey>.csv` (see
+docs/architecture.md and docs/methods.md).
 """
 
 from __future__ import annotations
@@ -393,9 +394,12 @@ def write_weights(
     settings: Mapping[str, Any],
     weights_out: str | Path,
     summary_out: str | Path,
+    parquet_out: str | Path | None = None,
 ) -> Weights:
-    """Pipeline step: read the survey and its population, write both weight files."""
+    """Pipeline step: read the survey and its population, write both weight files, and
+    (`parquet_out`) the design file again as Parquet for the table steps to read fast."""
     from enkat.tables import write_csv
+    from enkat.weights_file import write_parquet_mirror
 
     population_kind = settings.get("population", "frame")
     size = "visits" if population_kind in ("visits", "register") else None
@@ -406,6 +410,8 @@ def write_weights(
     result = make_weights(resp, pop, settings, survey, size, str(population_path))
     write_csv(result.weights, weights_out)
     write_csv(result.summary, summary_out)
+    if parquet_out is not None:
+        write_parquet_mirror(weights_out, parquet_out, survey_path)
     return result
 
 

@@ -52,8 +52,10 @@ from enkat.suppression import (
 PERCENT = "0.0 %"
 COUNT = "#,##0"
 KRONOR = '#,##0 "kr"'
+DECIMAL1 = "0.0"
 DECIMAL2 = "0.00"
 DECIMAL3 = "0.000"
+P_VALUE = '[<0.001]"<0,001";0.000'
 UNIT_FORMATS = {"count": COUNT, "kronor": KRONOR, "proportion": PERCENT}
 FORMULA_START = ("=", "+", "-", "@")
 BOLD = Font(bold=True)
@@ -106,23 +108,61 @@ NONRESPONSE_TITLES = {
     "nonresponse_r_indicators": "Bortfallsanalys: R-indikatorer (representativitet)",
     "nonresponse_customers": "Kundundersökningen: svar i förhållande till besök",
 }
-METHOD_HEADERS = {
-    "stratum": "Viktklass",
-    "N": "Population (N)",
-    "n": "Svarande (n)",
-    "response_rate": "Svarsfrekvens",
-    "weight": "Vikt",
-    "deff": "Designeffekt (Kish)",
-    "kish_deff": "Designeffekt (Kish)",
-    "effective_n": "Effektivt n",
-    "survey": "Undersökning",
-    "variable": "Variabel",
-    "group": "Grupp",
-    "statistic": "Teststatistika",
-    "p_value": "p-värde",
-    "ndf": "Frihetsgrader (täljare)",
-    "ddf": "Frihetsgrader (nämnare)",
+# Metod sheet: column -> (Swedish header, number format; None = text). Columns not listed
+# keep their machine name and a format inferred from their values.
+METHOD_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "survey": ("Undersökning", None),
+    "method": ("Viktningsmetod", None),
+    "stratum": ("Viktklass", None),
+    "members": ("Ingående celler", None),
+    "collapsed": ("Sammanslagen klass", None),
+    "N": ("Population (N)", COUNT),
+    "n": ("Svarande (n)", COUNT),
+    "response_rate": ("Svarsfrekvens", PERCENT),
+    "weight": ("Medelvikt", DECIMAL3),
+    "weight_min": ("Minsta vikt", DECIMAL3),
+    "weight_max": ("Största vikt", DECIMAL3),
+    "trimmed": ("Trimmade vikter", COUNT),
+    "kish_deff": ("Designeffekt (Kish)", DECIMAL3),
+    "effective_n": ("Effektivt n", DECIMAL1),
+    "variable": ("Variabel", None),
+    "group": ("Grupp", None),
+    "test": ("Test", None),
+    "statistic": ("Teststatistika", DECIMAL2),
+    "df": ("Frihetsgrader", COUNT),
+    "p_value": ("p-värde", P_VALUE),
+    "cramers_v": ("Cramérs V", DECIMAL3),
+    "link": ("Svarsbenägenhet skattad", None),
+    "indicator": ("Indikator", None),
+    "category": ("Kategori", None),
+    "value": ("Värde", DECIMAL3),
+    "wave": ("Omgång", None),
+    "office_type": ("Kontorstyp", None),
+    "offices": ("Antal kontor med svar", COUNT),
+    "visits": ("Antal besök vid dessa kontor", COUNT),
+    "visits_all_offices": ("Antal besök, alla kontor", COUNT),
+    "responses_per_visit": ("Svar i förhållande till besök", PERCENT),
 }
+# For a survey whose population is visits (the customer survey), not persons.
+VISIT_COLUMNS = {
+    "N": ("Antal besök (N)", COUNT),
+    "response_rate": ("Svar i förhållande till besök", PERCENT),
+}
+METHOD_VALUES: dict[str, dict[str, str]] = {
+    "collapsed": {"true": "Ja", "false": "Nej"},
+    "test": {"pearson_chisq": "Pearsons χ²-test"},
+    "link": {"person": "per person", "office": "per kontor"},
+    "indicator": {
+        "R": "R-indikator",
+        "S": "Standardavvikelse för svarsbenägenheten",
+        "mean_propensity": "Genomsnittlig svarsbenägenhet",
+        "CV": "Variationskoefficient för svarsbenägenheten",
+        "partial_unconditional": "Partiell R-indikator, ovillkorad",
+        "partial_conditional": "Partiell R-indikator, villkorad",
+    },
+}
+# Constant within a weights file: named once in the block title instead of on every row.
+WEIGHT_TITLE_COLUMNS = ("survey", "method")
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -389,7 +429,7 @@ def _write_tests(
                 (row["statistic"], DECIMAL2),
                 (row["ndf"], DECIMAL2),
                 (row["ddf"], DECIMAL2),
-                (row["p_value"], DECIMAL3),
+                (row["p_value"], P_VALUE),
                 (differs, None),
             ]
         )
@@ -525,31 +565,76 @@ def write_about_sheet(
 
 
 def write_method_sheet(
-    ws: Worksheet, weights: Mapping[str, str | Path], nonresponse: Sequence[str | Path], demo: bool
+    ws: Worksheet,
+    weights: Mapping[str, str | Path],
+    nonresponse: Sequence[str | Path],
+    demo: bool,
+    survey_titles: Mapping[str, str] | None = None,
+    weighting: Mapping[str, Any] | None = None,
 ) -> None:
-    """'Metod': response rates and weights per class, design effects, nonresponse analysis."""
+    """'Metod': response rates and weights per class, design effects, nonresponse analysis.
+
+    Headers and coded values (methods, tests, indicators, variable names) are shown in
+    Swedish; the numbers are those of the analysis CSVs, unrounded, with number formats.
+    """
+    titles, config = survey_titles or {}, weighting or {}
     w = SheetWriter(ws)
     w.line("Metod: svarsfrekvens, vikter och bortfallsanalys", TITLE)
     if demo:
         w.line(DEMO_TEXT, DEMO_FONT)
     w.blank()
-    blocks = [(f"Vikter och svarsfrekvens: {key}", path) for key, path in weights.items()]
-    blocks += [
-        (NONRESPONSE_TITLES.get(Path(p).stem, f"Bortfallsanalys: {Path(p).stem}"), p)
-        for p in nonresponse
-    ]
-    for k, (title, path) in enumerate(blocks, start=1):
+    k = 0
+    for key, path in weights.items():
         frame = read_numeric_csv(path)
-        w.line(title, BOLD)
-        head = w.row
-        headers = [METHOD_HEADERS.get(c, c) for c in frame.columns]
-        w.cells([(h, None) for h in _unique(headers)], BOLD)
-        formats = [_method_format(c, frame[c]) for c in frame.columns]
-        for values in frame.itertuples(index=False):
-            w.cells(list(zip(values, formats, strict=True)))
-        w.table(f"Metod_{k}", head, len(frame.columns))
-        w.blank()
+        method = str(frame["method"].iloc[0]) if "method" in frame and len(frame) else ""
+        title = f"Vikter och svarsfrekvens: {titles.get(key) or key}"
+        if method:
+            title += f", {WEIGHTING_METHODS.get(method, method)}"
+        visits = (config.get(key) or {}).get("population") == "visits"
+        columns = {**METHOD_COLUMNS, **(VISIT_COLUMNS if visits else {})}
+        k += 1
+        _method_block(
+            w, k, title, frame.drop(columns=list(WEIGHT_TITLE_COLUMNS), errors="ignore"), columns
+        )
+    for path in nonresponse:
+        stem = Path(path).stem
+        k += 1
+        title = NONRESPONSE_TITLES.get(stem, f"Bortfallsanalys: {stem}")
+        _method_block(w, k, title, read_numeric_csv(path), METHOD_COLUMNS)
     w.finish(None, 0)
+
+
+def _method_block(
+    w: SheetWriter,
+    k: int,
+    title: str,
+    frame: pd.DataFrame,
+    columns: Mapping[str, tuple[str, str | None]],
+) -> None:
+    """One CSV as an Excel Table under a bold title, headers and codes in Swedish."""
+    frame = frame.copy()
+    for column in frame.columns:
+        labels = METHOD_VALUES.get(column)
+        if labels is not None and not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(
+                lambda v, m=labels: m.get(str(v).lower(), m.get(v, v))
+            )
+    if "variable" in frame and not pd.api.types.is_numeric_dtype(frame["variable"]):
+        frame["variable"] = frame["variable"].map(lambda v: fmt.group_var_label(v) if v else v)
+    w.line(title, BOLD)
+    head = w.row
+    headers = [columns.get(c, (c, None))[0] for c in frame.columns]
+    w.cells([(h, None) for h in _unique(headers)], BOLD)
+    formats = [
+        columns[c][1]
+        if c in columns and pd.api.types.is_numeric_dtype(frame[c])
+        else _method_format(c, frame[c])
+        for c in frame.columns
+    ]
+    for values in frame.itertuples(index=False):
+        w.cells(list(zip(values, formats, strict=True)))
+    w.table(f"Metod_{k}", head, len(frame.columns))
+    w.blank()
 
 
 def _unique(headers: list[str]) -> list[str]:
@@ -574,11 +659,33 @@ def _method_format(column: str, values: pd.Series) -> str | None:
 # --- the workbook -----------------------------------------------------------------------------
 
 
-def customer_response_note(table: pd.DataFrame) -> str:
-    """'Svar i förhållande till besök: 2019 2,4 %, ...' from the customer-response table."""
-    rates = table[(table["measure"] == "response_rate") & (table["row"] == TOTAL)]
-    parts = [f"{g} {fmt.percent(v)}" for g, v in zip(rates["group"], rates["value"], strict=True)]
-    return "Svar i förhållande till antal besök: " + ", ".join(parts) + "." if parts else ""
+def customer_response_note(
+    table: pd.DataFrame, waves: Sequence[str] | None = None, by_type: bool = False
+) -> str:
+    """'Svar i förhållande till antal besök: 2019 17,8 %, ...' from the KUND_SVAR table.
+
+    Limited to the waves a table covers; a table by office type also gets the rate of each
+    office type, since that is the comparison the reader is making.
+    """
+    rates = table[table["measure"] == "response_rate"]
+    if waves:
+        rates = rates[rates["group"].isin([str(w) for w in waves])]
+    totals = rates[rates["row"] == TOTAL]
+    parts = [f"{g} {fmt.percent(v)}" for g, v in zip(totals["group"], totals["value"], strict=True)]
+    if not parts:
+        return ""
+    text = "Svar i förhållande till antal besök: " + ", ".join(parts) + "."
+    if by_type:
+        types = rates[rates["row"] != TOTAL]
+        per_wave = [
+            f"{wave}: "
+            + ", ".join(
+                f"{row} {fmt.percent(v)}" for row, v in zip(part["row"], part["value"], strict=True)
+            )
+            for wave, part in types.groupby("group", sort=False)
+        ]
+        text += " Per kontorstyp " + "; ".join(per_wave) + "."
+    return text
 
 
 def build_workbook(
@@ -606,7 +713,7 @@ def build_workbook(
     }
     response = next(
         (
-            customer_response_note(register[s["id"]])
+            register[s["id"]]
             for s in catalogue
             if s.get("analysis") == "customer_response" and s["id"] in register
         ),
@@ -630,7 +737,10 @@ def build_workbook(
         table = read_estimates(tables[spec["id"]])
         test = read_tests(tests[spec["id"]]) if spec["id"] in tests else None
         texts = surveys.get(str(spec.get("survey")), {"items": {}})
-        note = response if spec.get("survey") == "customers" else None
+        note = None
+        if response is not None and spec.get("survey") == "customers":
+            waves = (spec.get("filter") or {}).get("wave")
+            note = customer_response_note(response, waves, spec.get("by") == "office_type")
         suppressed_cells += write_survey_sheet(
             ws, spec, table, test, texts, rules, estimation, demo, note
         )
@@ -646,7 +756,14 @@ def build_workbook(
         suppressed_cells,
         total_cells,
     )
-    write_method_sheet(method, weights, nonresponse, demo)
+    write_method_sheet(
+        method,
+        weights,
+        nonresponse,
+        demo,
+        {key: str(texts.get("title", "")) for key, texts in surveys.items()},
+        weighting,
+    )
     wb.properties.title = str(project.get("title", ""))
     wb.properties.creator = str(project.get("author") or project.get("organisation", ""))
     wb.properties.language = "sv-SE"

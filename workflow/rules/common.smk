@@ -110,6 +110,42 @@ def table_survey(wildcards):
     return table_spec(wildcards.table_id)["survey"]
 
 
+def id_pattern(ids):
+    """A wildcard constraint matching exactly these ids (none: matches nothing)."""
+    return "|".join(ids) if ids else "(?!x)x"
+
+
+def group_orders():
+    """Display order of group values: office types and regions as in config register."""
+    return {
+        "office_type": list(config["register"]["office_types"].values()),
+        "region": list(config["register"]["regions"]),
+    }
+
+
+def table_inputs(wildcards):
+    """The survey data, its weights (the Parquet mirror of the CSV) and its codebook."""
+    survey = table_survey(wildcards)
+    return {
+        "survey": f"{PROCESSED}/{survey}.parquet",
+        "weights": f"{PROCESSED}/weights_{survey}.parquet",
+        "codebook": codebook_path(survey),
+    }
+
+
+POPULATION_FILES = {
+    "frame": f"{PROCESSED}/frame.parquet",
+    "visits": f"{PROCESSED}/visits.parquet",
+    "register": f"{PROCESSED}/register.parquet",
+}
+
+
+def weighting_population(wildcards):
+    """The population file a survey is weighted to (config weighting.<survey>.population)."""
+    default = "frame" if wildcards.survey == "handlers" else "visits"
+    return POPULATION_FILES[config["weighting"][wildcards.survey].get("population", default)]
+
+
 def all_table_csvs():
     """Every analysis table CSV."""
     return expand(f"{ANALYSIS}/tables/{{t}}.csv", t=table_ids("survey") + table_ids("register"))
@@ -132,3 +168,25 @@ def all_outputs():
         f"{OUTPUT}/report.pdf",
         f"{OUTPUT}/report.html",
     ]
+
+
+def report_templates():
+    """The report's templates, CSS and fonts: editing any of them rebuilds the report."""
+    root = config.get("report", {}).get("templates", "report_templates")
+    return sorted(
+        os.path.join(folder, name)
+        for folder, _, names in os.walk(root)
+        for name in names
+        if not name.startswith(".")
+    )
+
+
+def template_folder(templates):
+    """The folder of the report's entry template, among the template inputs."""
+    entry = next(t for t in templates if os.path.basename(t) == "report.html.j2")
+    return os.path.dirname(entry)
+
+
+def figure_folder(figures):
+    """The folder the figures were written to (nothing is read from it without figures)."""
+    return os.path.dirname(figures[0]) if figures else os.path.join(ANALYSIS, "figures")

@@ -3,29 +3,6 @@
 # only that table. By-tables also write analysis/tests/<table_id>.csv (Rao-Scott F).
 
 
-def id_pattern(ids):
-    """A wildcard constraint matching exactly these ids (none: matches nothing)."""
-    return "|".join(ids) if ids else "(?!x)x"
-
-
-def group_orders():
-    """Display order of group values: office types and regions as in config register."""
-    return {
-        "office_type": list(config["register"]["office_types"].values()),
-        "region": list(config["register"]["regions"]),
-    }
-
-
-def table_inputs(wildcards):
-    """The survey data, its weights and its codebook."""
-    survey = table_survey(wildcards)
-    return {
-        "survey": f"{PROCESSED}/{survey}.parquet",
-        "weights": f"{PROCESSED}/weights_{survey}.csv",
-        "codebook": codebook_path(survey),
-    }
-
-
 rule table:
     input:
         unpack(table_inputs),
@@ -44,7 +21,7 @@ rule table:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=1000,  # 0.3 GB measured at 1 M responses (benchmarks/README.md)
         runtime=10,
     script:
         "../scripts/table.py"
@@ -69,7 +46,7 @@ rule table_by:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=1000,  # 0.3 GB measured at 1 M responses (benchmarks/README.md)
         runtime=10,
     script:
         "../scripts/table.py"

@@ -2,7 +2,7 @@
 # Each writes analysis/tables/<table_id>.csv in the long register format of
 # src/enkat/register_tables.py (documented in docs/architecture.md).
 
-from enkat.register_tables import ANALYSIS_INPUTS, COST_ANALYSES
+from enkat.register_specs import ANALYSIS_INPUTS, COST_ANALYSES
 
 
 rule register_table:

@@ -12,6 +12,7 @@ run_step(
     snakemake.params.settings,
     snakemake.output.weights,
     snakemake.output.summary,
+    snakemake.output.parquet,
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

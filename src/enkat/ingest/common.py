@@ -127,6 +127,31 @@ def blank(values: pd.Series) -> np.ndarray:
     return empty[codes]
 
 
+def trim_text(data: pd.DataFrame, names: Sequence[str]) -> int:
+    """Strip leading and trailing spaces in category columns that have no allowed list
+    (wave, agency, solution): a hand-edited "Skatteverket " would otherwise be a category
+    of its own. Blank cells become null. Returns the number of cells changed (audited)."""
+    changed = 0
+    for name in names:
+        # on the distinct values only: a million-row column holds a few categories
+        codes, uniques = pd.factorize(data[name], use_na_sentinel=True)
+        texts = [str(u).strip() or None for u in uniques]
+        differs = np.array([t != str(u) for t, u in zip(texts, uniques, strict=True)] + [False])
+        changed += int(differs[codes].sum())
+        data[name] = pd.array(np.array([*texts, None], dtype=object)[codes], dtype="string")
+    return changed
+
+
+def audit_trimmed(audit: AuditTrail, rows: int, cells: int, names: Sequence[str]) -> None:
+    if cells:
+        audit.add(
+            "recode",
+            rows,
+            rows,
+            f"{cells} cell(s) of {', '.join(names)} stripped of leading or trailing spaces",
+        )
+
+
 def require(data: pd.DataFrame, name: str, column: str, problems: Problems, what: str) -> None:
     """Every row has a value in a column."""
     problems.add_mask(

@@ -13,6 +13,7 @@ from enkat.ingest.common import (
     REGISTER_COLUMNS,
     Outputs,
     Settings,
+    audit_trimmed,
     finish,
     in_register,
     read_audit_step,
@@ -20,9 +21,12 @@ from enkat.ingest.common import (
     read_source,
     require,
     select,
+    trim_text,
     unique,
 )
 from enkat.ingest.problems import Problems
+
+CATEGORIES = ["agency", "solution"]
 
 
 def build_errands(
@@ -56,4 +60,5 @@ def ingest_errands(
     problems = Problems(raw.file)
     data = build_errands(raw, spec, read_register(register_path), problems)
     audit.add("join", len(data), len(data), "office type, region and area from the register")
+    audit_trimmed(audit, len(data), trim_text(data, CATEGORIES), CATEGORIES)
     return finish("errands", spec, raw, data, problems, audit, outputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,15 @@ def allowed_value(
     bad = pd.isna(mapped) & values.notna().to_numpy()
     if bad.any():
         squashed = {" ".join(k.split()).casefold(): k for k in allowed}
-        hints = values[bad].map(
-            lambda v: f"did you mean {squashed[' '.join(v.split()).casefold()]!r}?"
-            if " ".join(v.split()).casefold() in squashed
-            else f"use one of the values of config {key}"
-        )
+
+        def suggest(value: str) -> str:
+            near = squashed.get(" ".join(value.split()).casefold())
+            close = difflib.get_close_matches(value, list(allowed), n=1)
+            if near or close:
+                return f"did you mean {near or close[0]!r}?"
+            return f"use one of the values of config {key}"
+
+        hints = values[bad].map(suggest)
         problems.add_mask(
             data,
             bad,

@@ -15,12 +15,19 @@ from typing import Any
 import pandas as pd
 
 from enkat.audit import AuditTrail
-from enkat.codebook import Codebook, check_columns, load_codebook, map_answers
+from enkat.codebook import (
+    Codebook,
+    check_columns,
+    check_value_labels,
+    load_codebook,
+    map_answers,
+)
 from enkat.errors import EnkatError
 from enkat.ingest.common import (
     REGISTER_COLUMNS,
     Outputs,
     Settings,
+    audit_trimmed,
     blank,
     clean_rows,
     finish,
@@ -30,12 +37,14 @@ from enkat.ingest.common import (
     read_source,
     require,
     select,
+    trim_text,
     unique,
 )
 from enkat.ingest.problems import Problems
 from enkat.readers import RawTable
 
 ID_COLUMNS = ["respondent_id", "office_id"]
+CATEGORIES = ["wave", "mode", "language", "agency"]  # customers: stripped of stray spaces
 
 
 def check_no_dates(book: Codebook, raw: RawTable) -> None:
@@ -54,19 +63,45 @@ def check_no_dates(book: Codebook, raw: RawTable) -> None:
             )
 
 
-def link_frame(data: pd.DataFrame, frame: pd.DataFrame, column: str, problems: Problems) -> bool:
-    """Respondent ids that are frame person ids must all be; anonymous ids link by office."""
+def link_frame(
+    data: pd.DataFrame, frame: pd.DataFrame, columns: Mapping[str, str], problems: Problems
+) -> bool:
+    """Respondent ids that are frame person ids must all be; anonymous ids link by office.
+
+    A linked respondent's office must be their office in the frame: weighting counts the
+    frame by office type, so a respondent counted under another office would be weighted
+    against the wrong class.
+    """
     in_frame = data["respondent_id"].isin(frame["person_id"]).to_numpy(dtype=bool)
     if not in_frame.any():
         return False
     problems.add_mask(
         data,
         ~in_frame & ~blank(data["respondent_id"]),
-        column,
+        columns["respondent_id"],
         data["respondent_id"],
         "the respondent is not in the handler frame",
         "a person id of processed/frame.parquet",
         "correct the respondent id, or add the handler to the frame",
+    )
+    framed = data["respondent_id"].map(frame.set_index("person_id")["office_id"])
+    known = data["office_type"].notna().to_numpy(dtype=bool)  # unknown offices: in_register
+    differs = (
+        in_frame
+        & known
+        & (framed.astype("string") != data["office_id"]).fillna(False).to_numpy(dtype=bool)
+    )
+    problems.add_mask(
+        data,
+        differs,
+        columns["office_id"],
+        data["office_id"],
+        "the respondent's office differs from their office in the handler frame",
+        "the office of the handler's main workplace, as in the frame",
+        (
+            "the frame has office " + framed.astype("string") + " for this handler: correct the "
+            "office in the export or in the frame"
+        ).to_numpy(dtype=object),
     )
     return True
 
@@ -84,6 +119,7 @@ def build_survey(
     """Respondent rows: ids, register columns, other configured columns, then the items."""
     cols = dict(spec.get("columns") or {})
     check_columns(book, raw.data.columns, raw.file, raw.sheets)
+    check_value_labels(book, raw.value_labels, raw.file)
     check_no_dates(book, raw)
     data = select(raw, spec, survey, ID_COLUMNS)
     others = [c for c in cols if c not in ID_COLUMNS]
@@ -91,12 +127,11 @@ def build_survey(
     require(data, "office_id", cols["office_id"], problems, "office id")
     if "wave" in others:
         require(data, "wave", cols["wave"], problems, "wave")
-        data["wave"] = data["wave"].str.strip()
     unique(data, "respondent_id", cols["respondent_id"], problems, "respondent id")
     data = in_register(data, register, cols["office_id"], problems)
     linked = False
     if frame is not None:
-        linked = link_frame(data, frame, cols["respondent_id"], problems)
+        linked = link_frame(data, frame, cols, problems)
     answers = map_answers(book, raw.data, problems, raw.value_labels, settings.free_text)
     out = pd.concat([data[[*ID_COLUMNS, *REGISTER_COLUMNS, *others]], answers], axis=1)
     return out, linked
@@ -159,13 +194,24 @@ def ingest_survey(
     raw = read_source(spec, settings, path)
     audit = AuditTrail(survey, raw.file)
     read_audit_step(raw, audit)
+    items = len(book.items)
+    audit.add(
+        "read",
+        items,
+        items,
+        f"codebook: {items} items, {len(book.variables())} variables",
+        file=codebook_path,
+    )
     problems = Problems(raw.file)
-    frame = pd.read_parquet(frame_path, columns=["person_id"]) if frame_path else None
+    frame = pd.read_parquet(frame_path, columns=["person_id", "office_id"]) if frame_path else None
     data, linked = build_survey(
         survey, raw, spec, book, read_register(register_path), frame, settings, problems
     )
+    categories = [c for c in CATEGORIES if c in data.columns]
+    trimmed = trim_text(data, categories)
     good = clean_rows(data, problems)
     audit.add("join", len(good), len(good), "office type, region and area from the register")
+    audit_trimmed(audit, len(good), trimmed, categories)
     if frame is not None:
         audit.add(
             "link",

@@ -13,6 +13,7 @@ from enkat.ingest.common import (
     REGISTER_COLUMNS,
     Outputs,
     Settings,
+    audit_trimmed,
     finish,
     in_register,
     non_negative_integers,
@@ -21,6 +22,7 @@ from enkat.ingest.common import (
     read_source,
     require,
     select,
+    trim_text,
     unique,
 )
 from enkat.ingest.problems import Problems
@@ -33,8 +35,7 @@ def build_visits(
     data = select(raw, spec, "visits", ["office_id", "wave", "visits"])
     require(data, "office_id", cols["office_id"], problems, "office id")
     require(data, "wave", cols["wave"], problems, "wave")
-    data["wave"] = data["wave"].str.strip()
-    key = data["office_id"].astype("string") + " / " + data["wave"].astype("string")
+    key = data["office_id"].astype("string") + " / " + data["wave"].str.strip()
     data["_key"] = key
     unique(data, "_key", f"{cols['office_id']}, {cols['wave']}", problems, "office and wave")
     data["visits"] = non_negative_integers(data, "visits", cols["visits"], problems)
@@ -56,4 +57,5 @@ def ingest_visits(
     problems = Problems(raw.file)
     data = build_visits(raw, spec, read_register(register_path), problems)
     audit.add("join", len(data), len(data), "office type, region and area from the register")
+    audit_trimmed(audit, len(data), trim_text(data, ["wave"]), ["wave"])
     return finish("visits", spec, raw, data, problems, audit, outputs)

@@ -1,0 +1,316 @@
+"""Everything a report template may use, read from the analysis files.
+
+Python decides which numbers and how they are formatted; the templates decide every word.
+The variables built here are the templates' interface and are documented in docs/report.md.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from enkat import fmt
+from enkat.analysis_files import read_estimates, read_numeric_csv, read_tests
+from enkat.codebook import Codebook, Item, load_codebook
+from enkat.errors import EnkatError
+from enkat.register_tables import read_register_table
+from enkat.report import display, lineage
+from enkat.report.findings import build_finding
+from enkat.suppression import TOTAL, Rules
+
+FIRST_RESULT_CHAPTER = 2  # chapter 1 is the method
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """The files a report is built from (the report rule's inputs)."""
+
+    tables: Sequence[str | Path]
+    tests: Sequence[str | Path]
+    figures: Sequence[str | Path]
+    weights: Sequence[str | Path]
+    nonresponse: Mapping[str, str | Path]
+    audit_trail: str | Path
+    codebooks: Mapping[str, str | Path]
+
+
+def _by_stem(paths: Sequence[str | Path]) -> dict[str, Path]:
+    return {Path(p).stem: Path(p) for p in paths}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+# --- surveys and questionnaire ------------------------------------------------------------
+
+
+def survey_info(book: Codebook) -> dict[str, str]:
+    return {"title": book.title, "period": book.period or "", "population": book.population or ""}
+
+
+def question(item: Item) -> dict[str, Any]:
+    """One question of the questionnaire appendix."""
+    outside = set(item.not_in_base)
+    return {
+        "id": item.id,
+        "type": item.type,
+        "text": item.text,
+        "rows": [r.label for r in item.rows],
+        "options": [
+            {"label": o.label, "code": o.code or "", "outside_base": o.code in outside}
+            for o in item.options
+        ],
+        "filter": (
+            {"item": item.filter.item, "values": list(item.filter.values)} if item.filter else None
+        ),
+        "max_choices": item.max_choices,
+    }
+
+
+# --- tables and figures -------------------------------------------------------------------
+
+
+def figure(table_id: str, figures: Mapping[str, Path]) -> dict[str, str] | None:
+    """A figure's file URL (the PDF), data URL (the self-contained HTML) and alt text."""
+    svg, txt = figures.get(f"{table_id}.svg"), figures.get(f"{table_id}.txt")
+    if svg is None or txt is None:
+        return None
+    data = base64.b64encode(svg.read_bytes()).decode("ascii")
+    return {
+        "file": svg.resolve().as_uri(),
+        "data": "data:image/svg+xml;base64," + data,
+        "alt": txt.read_text(encoding="utf-8").strip(),
+    }
+
+
+def _tests(path: Path | None, estimates: pd.DataFrame, level: float) -> list[dict[str, Any]]:
+    if path is None:
+        return []
+    labels = dict(zip(estimates["variable"], estimates["variable_label"], strict=False))
+    tests = read_tests(path)
+    return [
+        {
+            "variable_label": labels.get(r["variable"], r["variable"]),
+            "group_label": fmt.group_var_label(r["group_var"]),
+            "f": fmt.number(r["statistic"], 2),
+            "ndf": fmt.number(r["ndf"], 2),
+            "ddf": fmt.number(r["ddf"], 1),
+            "p": fmt.p_value(r["p_value"]),
+            "p_value": float(r["p_value"]),
+            "significant": bool(r["p_value"] < level),
+        }
+        for _, r in tests.iterrows()
+    ]
+
+
+def survey_table(
+    spec: Mapping[str, Any],
+    path: Path,
+    tests: Mapping[str, Path],
+    rules: Rules,
+    level: float,
+) -> dict[str, Any]:
+    estimates = read_estimates(path)
+    return {
+        "kind": "survey",
+        "display": display.survey_table(estimates, rules),
+        "full": [display.full_survey_table(estimates, rules)],
+        "tests": _tests(tests.get(spec["id"]), estimates, level),
+        "base_n": int(estimates.loc[estimates["group"] == TOTAL, "base_n"].max()),
+    }
+
+
+def register_table(spec: Mapping[str, Any], path: Path, max_rows: int) -> dict[str, Any]:
+    table = read_register_table(path)
+    shown = display.register_blocks(table, max_rows)
+    full = display.register_blocks(table)
+    return {
+        "kind": "register",
+        "analysis": spec.get("analysis", ""),
+        "blocks": shown,
+        "full": full,
+        "hidden_blocks": [b.caption for b in full if b.caption not in {s.caption for s in shown}],
+        "tests": [],
+    }
+
+
+def table_entry(
+    spec: Mapping[str, Any],
+    files: Mapping[str, Path],
+    tests: Mapping[str, Path],
+    figures: Mapping[str, Path],
+    questions: Mapping[str, Mapping[str, str]],
+    settings: Mapping[str, Any],
+) -> dict[str, Any]:
+    """One catalogue table with its display layout, tests, figure and question."""
+    table_id = str(spec["id"])
+    if table_id not in files:
+        raise EnkatError(
+            "the report needs a table that was not built",
+            file=f"analysis/tables/{table_id}.csv",
+            expected="one analysis CSV per catalogue table",
+            hint="run snakemake to build every table",
+        )
+    if spec.get("kind", "survey") == "register":
+        entry = register_table(spec, files[table_id], int(settings["chapter_max_rows"]))
+    else:
+        entry = survey_table(spec, files[table_id], tests, settings["rules"], settings["level"])
+    survey = str(spec.get("survey", ""))
+    entry.update(
+        id=table_id,
+        title=str(spec["title"]),
+        survey=survey,
+        question=questions.get(survey, {}).get(str(spec.get("item", "")), ""),
+        by=fmt.group_var_label(str(spec["by"])) if spec.get("by") else "",
+        filter=dict(spec.get("filter") or {}),
+        figure=figure(table_id, figures),
+    )
+    return entry
+
+
+# --- method --------------------------------------------------------------------------------
+
+
+def weighting_summary(path: Path, rule: Mapping[str, Any]) -> dict[str, Any]:
+    """The weighting rule in force and the weights it gave, per class and overall."""
+    weights = read_numeric_csv(path)
+    classes = weights[weights["stratum"] != TOTAL]
+    total = weights[weights["stratum"] == TOTAL].iloc[0]
+    collapsed = classes[classes["collapsed"].astype(str).str.lower() == "true"]
+    return {
+        "survey": str(total["survey"]),
+        "method": str(rule.get("method", total["method"])),
+        "classes": list(rule.get("classes") or []),
+        "margins": list(rule.get("margins") or []),
+        "population": str(rule.get("population", "")),
+        "min_respondents": rule.get("min_respondents"),
+        "trim": rule.get("trim"),
+        "rows": _records(classes),
+        "collapsed": [
+            {"stratum": str(r["stratum"]), "members": str(r["members"])}
+            for _, r in collapsed.iterrows()
+        ],
+        "total": dict(total),
+    }
+
+
+def nonresponse(files: Mapping[str, str | Path]) -> dict[str, Any]:
+    """The nonresponse analysis files, as rows."""
+    out: dict[str, Any] = {}
+    for key, path in files.items():
+        out[key] = _records(read_numeric_csv(path))
+    r_rows = [r for r in out.get("r_indicators", []) if r.get("indicator") == "R"]
+    out["r_indicator"] = r_rows[0]["value"] if r_rows else None
+    return out
+
+
+# --- the whole context ---------------------------------------------------------------------
+
+
+def chapters(
+    catalogue: Mapping[str, Any],
+    files: Mapping[str, Path],
+    tests: Mapping[str, Path],
+    figures: Mapping[str, Path],
+    questions: Mapping[str, Mapping[str, str]],
+    settings: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The result chapters in catalogue order, each with its tables."""
+    out = []
+    for number, chapter in enumerate(catalogue["chapters"], start=FIRST_RESULT_CHAPTER):
+        specs = [t for t in catalogue["tables"] if t.get("chapter") == chapter["id"]]
+        entries = [table_entry(s, files, tests, figures, questions, settings) for s in specs]
+        out.append(
+            {"id": chapter["id"], "title": chapter["title"], "number": number, "tables": entries}
+        )
+    return out
+
+
+def findings(
+    report: Mapping[str, Any],
+    catalogue: Mapping[str, Any],
+    files: Mapping[str, Path],
+    tests: Mapping[str, Path],
+    rules: Rules,
+    level: float,
+) -> list[Any]:
+    specs = {str(t["id"]): t for t in catalogue["tables"]}
+    out = []
+    for k, spec in enumerate(report.get("findings") or []):
+        key = f"report.findings[{k}]"
+        table_id = str(spec["table"])
+        if table_id not in files or specs.get(table_id, {}).get("kind") == "register":
+            raise EnkatError(
+                "a report finding names a table that is not a survey table of the catalogue",
+                file="config/config.yaml",
+                key=key + ".table",
+                value=table_id,
+                expected="a survey table id of config/tables.yaml",
+            )
+        test_path = tests.get(table_id)
+        out.append(
+            build_finding(
+                spec,
+                specs[table_id],
+                read_estimates(files[table_id]),
+                read_tests(test_path) if test_path else None,
+                rules,
+                level,
+                key,
+            )
+        )
+    return out
+
+
+def build_context(
+    inputs: ReportInputs,
+    config: Mapping[str, Any],
+    catalogue: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The template context of the report (see docs/report.md)."""
+    rules = Rules.from_config(config["suppression"])
+    estimation = config["estimation"]
+    level = float(estimation.get("test_level", 0.05))
+    report = config.get("report") or {}
+    books = {s: load_codebook(p) for s, p in inputs.codebooks.items()}
+    questions = {s: {i.id: i.text for i in b.items} for s, b in books.items()}
+    files, tests = _by_stem(inputs.tables), _by_stem(inputs.tests)
+    figures = {Path(p).name: Path(p) for p in inputs.figures}
+    settings = {
+        "rules": rules,
+        "level": level,
+        "chapter_max_rows": report.get("chapter_max_rows", 30),
+    }
+    trail = lineage.read_audit_trail(inputs.audit_trail)
+    weights = {Path(p).stem.removeprefix("weights_"): Path(p) for p in inputs.weights}
+    return {
+        "project": dict(config["project"]),
+        "surveys": {s: survey_info(b) for s, b in books.items()},
+        "findings": findings(report, catalogue, files, tests, rules, level),
+        "chapters": chapters(catalogue, files, tests, figures, questions, settings),
+        "weighting": {
+            s: weighting_summary(p, config["weighting"].get(s, {})) for s, p in weights.items()
+        },
+        "nonresponse": nonresponse(inputs.nonresponse),
+        "estimation": dict(estimation),
+        "suppression": {
+            "min_base": rules.min_base,
+            "min_group": rules.min_group,
+            "min_effective_n": rules.min_effective_n,
+            "max_ci_width": rules.max_ci_width,
+        },
+        "questionnaire": {s: [question(i) for i in b.items] for s, b in books.items()},
+        "lineage": {
+            "inputs": lineage.input_files(trail),
+            "trail": lineage.trail_rows(trail),
+            "rejected": lineage.rejected_rows(trail),
+            "config": lineage.config_text(config),
+            "versions": lineage.software_versions(),
+        },
+    }

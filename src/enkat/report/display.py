@@ -1,0 +1,229 @@
+"""Report tables: the long analysis CSVs laid out as a reader sees them.
+
+Numbers become text here, through `enkat.fmt` only, so the PDF shows exactly what the
+workbook shows and a test can recompute every cell from the CSV. Layout follows the source
+report: a grid (one row per agency) or a by-table (one row per group) is a matrix of
+percentages with the base in the last column; a single item lists its answers with
+interval and count; a multiple-choice item lists the share that chose each option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from enkat import fmt
+from enkat.codebook import CHOSEN, NOT_CHOSEN
+from enkat.suppression import TOTAL, UNRELIABLE_MARK, Rules, suppression_reason, unreliable
+
+
+@dataclass
+class Row:
+    """One table row: its header cells (th scope=row) and its data cells."""
+
+    headers: list[str]
+    cells: list[str]
+    total: bool = False
+
+
+@dataclass
+class DisplayTable:
+    """A table ready for the template: headers, rows and which footnotes apply."""
+
+    row_headers: list[str]
+    columns: list[str]
+    rows: list[Row]
+    layout: str
+    caption: str = ""
+    suppressed_base: bool = False
+    suppressed_group: bool = False
+    uncertain: bool = False
+    multiple: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _ordered(values: pd.Series) -> list[str]:
+    return [str(v) for v in pd.unique(values)]
+
+
+def _groups(table: pd.DataFrame) -> list[str]:
+    groups = _ordered(table["group"])
+    return [TOTAL, *[g for g in groups if g != TOTAL]] if TOTAL in groups else groups
+
+
+def _mark(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Add the display state of every estimate: reason for suppression, uncertainty."""
+    marked = table.reset_index(drop=True).copy()
+    marked["reason"] = suppression_reason(marked, rules).where(marked["suppressed"], "")
+    marked["uncertain"] = unreliable(marked, rules) & ~marked["suppressed"]
+    return marked
+
+
+def cell_percent(row: Mapping[str, Any]) -> str:
+    """A percentage cell: '..' when suppressed, '*' after an uncertain estimate."""
+    if row["suppressed"]:
+        return fmt.SUPPRESSED
+    return fmt.percent_value(row["estimate"]) + (UNRELIABLE_MARK if row["uncertain"] else "")
+
+
+def cell_interval(row: Mapping[str, Any]) -> str:
+    return fmt.SUPPRESSED if row["suppressed"] else fmt.interval(row["ci_low"], row["ci_high"])
+
+
+def cell_count(row: Mapping[str, Any]) -> str:
+    return fmt.SUPPRESSED if row["suppressed"] else fmt.number(row["n"])
+
+
+def _flags(display: DisplayTable, marked: pd.DataFrame) -> DisplayTable:
+    display.suppressed_base = bool((marked["reason"] == "base").any())
+    display.suppressed_group = bool((marked["reason"] == "group").any())
+    display.uncertain = bool(marked["uncertain"].any())
+    return display
+
+
+def _base(block: pd.DataFrame) -> str:
+    return fmt.number(int(block["base_n"].iloc[0])) if len(block) else fmt.MISSING
+
+
+def _single(marked: pd.DataFrame) -> DisplayTable:
+    rows = [
+        Row([str(r["category"])], [cell_percent(r), cell_interval(r), cell_count(r)])
+        for _, r in marked.iterrows()
+    ]
+    rows.append(Row(["Antal svarande (bas)"], ["", "", _base(marked)], total=True))
+    return DisplayTable(
+        row_headers=["Svarsalternativ"],
+        columns=["Andel, %", "95 % KI, %", "Antal"],
+        rows=rows,
+        layout="single",
+    )
+
+
+def _multiple(marked: pd.DataFrame, by: bool) -> DisplayTable:
+    chosen = marked[marked["category"] == CHOSEN]
+    rows = []
+    for _, r in chosen.iterrows():
+        headers = [str(r["variable_label"])] + ([str(r["group"])] if by else [])
+        rows.append(Row(headers, [cell_percent(r), cell_interval(r), cell_count(r)]))
+    base_rows = chosen.drop_duplicates("group")
+    for _, r in base_rows.iterrows():
+        headers = ["Antal svarande (bas)"] + ([str(r["group"])] if by else [])
+        rows.append(Row(headers, ["", "", fmt.number(int(r["base_n"]))], total=True))
+    return DisplayTable(
+        row_headers=["Alternativ", *(["Grupp"] if by else [])],
+        columns=["Andel som valt, %", "95 % KI, %", "Antal"],
+        rows=rows,
+        layout="multiple",
+        multiple=True,
+    )
+
+
+def _matrix(marked: pd.DataFrame, by_label: str | None) -> DisplayTable:
+    variables = _ordered(marked["variable"])
+    categories = _ordered(marked["category"])
+    labels = dict(zip(marked["variable"], marked["variable_label"], strict=False))
+    several = len(variables) > 1
+    rows = []
+    for variable in variables:
+        for group in _groups(marked[marked["variable"] == variable]):
+            block = marked[(marked["variable"] == variable) & (marked["group"] == group)]
+            by_category = {str(r["category"]): r for _, r in block.iterrows()}
+            cells = [
+                cell_percent(by_category[c]) if c in by_category else fmt.MISSING
+                for c in categories
+            ]
+            headers = ([labels[variable]] if several else []) + ([group] if by_label else [])
+            rows.append(Row(headers, [*cells, _base(block)], total=group == TOTAL and by_label))
+    row_headers = (["Rad"] if several else []) + ([by_label] if by_label else [])
+    return DisplayTable(
+        row_headers=row_headers or ["Rad"],
+        columns=[*categories, "Bas (n)"],
+        rows=rows,
+        layout="matrix",
+    )
+
+
+def survey_table(estimates: pd.DataFrame, rules: Rules) -> DisplayTable:
+    """The chapter layout of a survey table."""
+    marked = _mark(estimates, rules)
+    group_var = next((g for g in marked["group_var"] if g), "")
+    by_label = fmt.group_var_label(group_var) if group_var else None
+    if set(marked["category"]) <= {CHOSEN, NOT_CHOSEN}:
+        display = _multiple(marked, by=by_label is not None)
+    elif marked["variable"].nunique() == 1 and by_label is None:
+        display = _single(marked)
+    else:
+        display = _matrix(marked, by_label)
+    return _flags(display, marked)
+
+
+def full_survey_table(estimates: pd.DataFrame, rules: Rules) -> DisplayTable:
+    """Every estimate of a table, long: the appendix and the auditor's check."""
+    marked = _mark(estimates, rules)
+    rows = [
+        Row(
+            [str(r["variable_label"]), str(r["group"]), str(r["category"])],
+            [
+                cell_percent(r),
+                cell_interval(r),
+                fmt.SUPPRESSED if r["suppressed"] else fmt.percent_value(r["se"], 2),
+                cell_count(r),
+                fmt.number(int(r["base_n"])),
+            ],
+        )
+        for _, r in marked.iterrows()
+    ]
+    display = DisplayTable(
+        row_headers=["Rad", "Grupp", "Svarsalternativ"],
+        columns=["Andel, %", "95 % KI, %", "Medelfel, %-enheter", "Antal", "Bas (n)"],
+        rows=rows,
+        layout="long",
+    )
+    return _flags(display, marked)
+
+
+def register_value(value: float, unit: str) -> str:
+    """A register cell by its unit."""
+    if unit == "kronor":
+        return fmt.kronor(value)
+    if unit == "proportion":
+        return fmt.percent_value(value)
+    if unit == "count":
+        return fmt.number(value)
+    return fmt.number(value, 2)
+
+
+def register_blocks(table: pd.DataFrame, max_rows: int | None = None) -> list[DisplayTable]:
+    """One display table per block of a register table; blocks longer than `max_rows` skipped."""
+    blocks = []
+    for name in _ordered(table["block"]):
+        block = table[table["block"] == name]
+        measures = _ordered(block["measure"])
+        labels = dict(zip(block["measure"], block["measure_label"], strict=False))
+        units = dict(zip(block["measure"], block["unit"], strict=False))
+        grouped = (block["group"] != "").any()
+        keys = ["group", "row"] if grouped else ["row"]
+        wide = block.pivot_table(
+            index=keys, columns="measure", values="value", aggfunc="first", sort=False
+        ).reindex(columns=measures)
+        if max_rows is not None and len(wide) > max_rows:
+            continue
+        rows = []
+        for key, values in wide.iterrows():
+            headers = [str(k) for k in (key if isinstance(key, tuple) else (key,))]
+            cells = [register_value(values[m], units[m]) for m in measures]
+            rows.append(Row(headers, cells, total=headers[-1] in (TOTAL, "Samtliga kontor")))
+        headers = ([str(block["group_var"].iloc[0])] if grouped else []) + [
+            str(block["row_var"].iloc[0])
+        ]
+        unit_suffix = {"proportion": ", %"}
+        columns = [labels[m] + unit_suffix.get(units[m], "") for m in measures]
+        blocks.append(
+            DisplayTable(
+                row_headers=headers, columns=columns, rows=rows, layout="register", caption=name
+            )
+        )
+    return blocks
