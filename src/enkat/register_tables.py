@@ -22,6 +22,7 @@ of T11 (counted in its `offices` measure).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -402,3 +403,42 @@ def read_register_table(path: str | Path) -> pd.DataFrame:
         )
     table["value"] = pd.to_numeric(table["value"], errors="coerce")
     return table
+
+
+@dataclass(frozen=True)
+class WideBlock:
+    """One block of a register table laid out wide: a row per (group, row), a column per measure."""
+
+    name: str
+    dims: list[str]
+    measures: list[str]
+    labels: dict[str, str]
+    units: dict[str, str]
+    wide: pd.DataFrame
+
+
+def wide_blocks(table: pd.DataFrame) -> list[WideBlock]:
+    """The blocks of a register table in file order, each pivoted for display."""
+    blocks = []
+    for name in pd.unique(table["block"]):
+        block = table[table["block"] == name]
+        measures = [str(m) for m in pd.unique(block["measure"])]
+        grouped = bool((block["group"] != "").any())
+        keys = ["group", "row"] if grouped else ["row"]
+        wide = block.pivot_table(
+            index=keys, columns="measure", values="value", aggfunc="first", sort=False
+        ).reindex(columns=measures)
+        dims = ([str(block["group_var"].iloc[0])] if grouped else []) + [
+            str(block["row_var"].iloc[0])
+        ]
+        blocks.append(
+            WideBlock(
+                name=str(name),
+                dims=dims,
+                measures=measures,
+                labels=dict(zip(block["measure"], block["measure_label"], strict=False)),
+                units=dict(zip(block["measure"], block["unit"], strict=False)),
+                wide=wide,
+            )
+        )
+    return blocks

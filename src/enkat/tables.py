@@ -16,29 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from enkat.analysis_files import ESTIMATE_COLUMNS as TABLE_COLUMNS
+from enkat.analysis_files import TEST_COLUMNS
 from enkat.design import Design, confidence_interval, proportions
 from enkat.errors import EnkatError
 from enkat.raoscott import rao_scott
 from enkat.suppression import TOTAL, Rules, suppressed
-
-TABLE_COLUMNS = [
-    "table_id",
-    "survey",
-    "variable",
-    "variable_label",
-    "group_var",
-    "group",
-    "category",
-    "n",
-    "base_n",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "deff",
-    "suppressed",
-]
-TEST_COLUMNS = ["table_id", "variable", "group_var", "statistic", "ndf", "ddf", "p_value"]
 
 
 @dataclass(frozen=True)

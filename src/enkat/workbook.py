@@ -37,7 +37,7 @@ from openpyxl.xml.functions import tostring
 from enkat import fmt
 from enkat.analysis_files import read_estimates, read_numeric_csv, read_tests
 from enkat.errors import EnkatError
-from enkat.register_tables import read_register_table
+from enkat.register_tables import read_register_table, wide_blocks
 from enkat.suppression import (
     TOTAL,
     Rules,
@@ -444,18 +444,9 @@ def write_register_sheet(
     w = SheetWriter(ws)
     _header(w, spec, "", demo)
     freeze = None
-    for k, block_name in enumerate(pd.unique(table["block"]), start=1):
-        block = table[table["block"] == block_name]
-        w.line(str(block_name), BOLD)
-        measures = list(pd.unique(block["measure"]))
-        labels = dict(zip(block["measure"], block["measure_label"], strict=False))
-        units = dict(zip(block["measure"], block["unit"], strict=False))
-        grouped = (block["group"] != "").any()
-        keys = ["group", "row"] if grouped else ["row"]
-        wide = block.pivot_table(
-            index=keys, columns="measure", values="value", aggfunc="first", sort=False
-        ).reindex(columns=measures)
-        dims = ([block["group_var"].iloc[0]] if grouped else []) + [block["row_var"].iloc[0]]
+    for k, b in enumerate(wide_blocks(table), start=1):
+        w.line(b.name, BOLD)
+        dims, measures, labels, units, wide = b.dims, b.measures, b.labels, b.units, b.wide
         head = w.row
         w.cells([(h, None) for h in [*dims, *[labels[m] for m in measures]]], BOLD)
         freeze = freeze or w.row

@@ -17,6 +17,7 @@ import pandas as pd
 
 from enkat import fmt
 from enkat.codebook import CHOSEN, NOT_CHOSEN
+from enkat.register_tables import wide_blocks
 from enkat.suppression import TOTAL, UNRELIABLE_MARK, Rules, suppression_reason, unreliable
 
 
@@ -199,16 +200,8 @@ def register_value(value: float, unit: str) -> str:
 def register_blocks(table: pd.DataFrame, max_rows: int | None = None) -> list[DisplayTable]:
     """One display table per block of a register table; blocks longer than `max_rows` skipped."""
     blocks = []
-    for name in _ordered(table["block"]):
-        block = table[table["block"] == name]
-        measures = _ordered(block["measure"])
-        labels = dict(zip(block["measure"], block["measure_label"], strict=False))
-        units = dict(zip(block["measure"], block["unit"], strict=False))
-        grouped = (block["group"] != "").any()
-        keys = ["group", "row"] if grouped else ["row"]
-        wide = block.pivot_table(
-            index=keys, columns="measure", values="value", aggfunc="first", sort=False
-        ).reindex(columns=measures)
+    for b in wide_blocks(table):
+        measures, units, wide = b.measures, b.units, b.wide
         if max_rows is not None and len(wide) > max_rows:
             continue
         rows = []
@@ -216,14 +209,11 @@ def register_blocks(table: pd.DataFrame, max_rows: int | None = None) -> list[Di
             headers = [str(k) for k in (key if isinstance(key, tuple) else (key,))]
             cells = [register_value(values[m], units[m]) for m in measures]
             rows.append(Row(headers, cells, total=headers[-1] in (TOTAL, "Samtliga kontor")))
-        headers = ([str(block["group_var"].iloc[0])] if grouped else []) + [
-            str(block["row_var"].iloc[0])
-        ]
         unit_suffix = {"proportion": ", %"}
-        columns = [labels[m] + unit_suffix.get(units[m], "") for m in measures]
+        columns = [b.labels[m] + unit_suffix.get(units[m], "") for m in measures]
         blocks.append(
             DisplayTable(
-                row_headers=headers, columns=columns, rows=rows, layout="register", caption=name
+                row_headers=b.dims, columns=columns, rows=rows, layout="register", caption=b.name
             )
         )
     return blocks
