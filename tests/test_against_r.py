@@ -119,8 +119,9 @@ def test_confidence_intervals_match_svyciprop(
     design_name: str, method: str, r_low: str, r_high: str
 ) -> None:
     both = merged(design_name, method)
-    # R gives no interval at 0 or 1; with zero variance its beta interval is [0.5, 0.5]
-    inner = both[r_low].notna() & (both["se_r"] > 0)
+    # R gives no interval at 0 or 1; with zero variance its beta interval is [0.5, 0.5];
+    # in a domain of 2-3 respondents (df = 1) its logit interval breaks down to [0, NaN]
+    inner = both[r_low].notna() & both[r_high].notna() & (both["se_r"] > 0)
     assert inner.sum() > 0
     np.testing.assert_allclose(both.loc[inner, "ci_low"], both.loc[inner, r_low], atol=1e-6)
     np.testing.assert_allclose(both.loc[inner, "ci_high"], both.loc[inner, r_high], atol=1e-6)
@@ -129,6 +130,7 @@ def test_confidence_intervals_match_svyciprop(
 def test_rao_scott_matches_svychisq(design_name: str) -> None:
     _, mine = ours(design_name, "logit")
     _, r = theirs(design_name)
+    r = r.dropna(subset=["statistic"])  # R's svychisq stops on a singular covariance there
     both = r.merge(mine, on=["variable", "group_var"], suffixes=("_r", ""), validate="one_to_one")
     assert len(both) == len(r) > 0
     for col in ("statistic", "ndf", "ddf", "p_value"):
