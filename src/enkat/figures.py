@@ -114,6 +114,37 @@ def _text_colour(hex_colour: str) -> str:
     return "black" if luminance > 0.18 else "white"
 
 
+def _stacked_bars(
+    ax: Axes, y: np.ndarray, wide: pd.DataFrame, categories: list[str], colours: list[str]
+) -> None:
+    """One stacked horizontal bar per row of `wide` (shares 0-1), labelled where wide enough."""
+    left = np.zeros(len(y))
+    for colour, category in zip(colours, categories, strict=True):
+        widths = wide[category].fillna(0).to_numpy()
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=colour,
+            edgecolor="white",
+            linewidth=0.5,
+            label=category,
+            height=0.7,
+        )
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w >= 0.06:
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    fmt.number(w * 100, 0),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=_text_colour(colour),
+                )
+        left += widths
+
+
 def ordinal_palette(n: int) -> list[str]:
     """n colours for ordered answer categories (diverging, colour-blind safe)."""
     if n in RDBU:
@@ -247,31 +278,7 @@ def draw_stacked(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     ).reindex(index=bars, columns=categories)
     hidden = totals.groupby("variable_label", sort=False)["suppressed"].any().reindex(bars)
     wide[hidden.to_numpy()] = np.nan
-    left = np.zeros(len(bars))
-    for colour, category in zip(colours, categories, strict=True):
-        widths = wide[category].fillna(0).to_numpy()
-        ax.barh(
-            y,
-            widths,
-            left=left,
-            color=colour,
-            edgecolor="white",
-            linewidth=0.5,
-            label=category,
-            height=0.7,
-        )
-        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
-            if w >= 0.06:
-                ax.text(
-                    x0 + w / 2,
-                    yi,
-                    fmt.number(w * 100, 0),
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color=_text_colour(colour),
-                )
-        left += widths
+    _stacked_bars(ax, y, wide, categories, colours)
     for yi in np.flatnonzero(hidden.to_numpy()):
         ax.text(0.01, yi, fmt.SUPPRESSED, va="center", fontsize=8)
     ax.set_yticks(y, [_wrap(b, 32) for b in bars])
@@ -401,31 +408,7 @@ def draw_register_stacked(table: pd.DataFrame, title: str, demo: bool) -> Figure
     colours = nominal_palette(len(categories))
     fig, ax = _new_figure(title, 1.5 + 0.4 * len(bars) + 0.15 * len(categories), demo)
     y = np.arange(len(bars))
-    left = np.zeros(len(bars))
-    for colour, category in zip(colours, categories, strict=True):
-        widths = wide[category].to_numpy()
-        ax.barh(
-            y,
-            widths,
-            left=left,
-            color=colour,
-            edgecolor="white",
-            linewidth=0.5,
-            label=category,
-            height=0.7,
-        )
-        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
-            if w >= 0.06:
-                ax.text(
-                    x0 + w / 2,
-                    yi,
-                    fmt.number(w * 100, 0),
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color=_text_colour(colour),
-                )
-        left += widths
+    _stacked_bars(ax, y, wide, categories, colours)
     ax.set_yticks(y, bars)
     ax.invert_yaxis()
     ax.tick_params(axis="y", length=0)

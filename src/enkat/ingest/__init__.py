@@ -24,17 +24,16 @@ def ingest(
     outputs: Outputs,
 ) -> pd.DataFrame:
     """Run one source's ingest; `inputs` holds raw, and register/frame/codebook as needed."""
-    from enkat.ingest.errands import ingest_errands
-    from enkat.ingest.frame import ingest_frame
+    from enkat.ingest.common import ingest_joined
+    from enkat.ingest.errands import CATEGORIES, build_errands
+    from enkat.ingest.frame import build_frame
     from enkat.ingest.register import ingest_register
     from enkat.ingest.survey import ingest_survey
-    from enkat.ingest.visits import ingest_visits
+    from enkat.ingest.visits import build_visits
 
     raw = inputs["raw"]
     if source == "register":
         return ingest_register(spec, settings, outputs, raw)
-    if source == "frame":
-        return ingest_frame(spec, settings, inputs["register"], outputs, raw)
     if source in SURVEYS:
         return ingest_survey(
             source,
@@ -46,10 +45,16 @@ def ingest(
             inputs.get("frame") if source == "handlers" else None,
             raw,
         )
-    if source == "visits":
-        return ingest_visits(spec, settings, inputs["register"], outputs, raw)
-    if source == "errands":
-        return ingest_errands(spec, settings, inputs["register"], outputs, raw)
+    joined = {
+        "frame": (build_frame, ()),
+        "visits": (build_visits, ("wave",)),
+        "errands": (build_errands, CATEGORIES),
+    }
+    if source in joined:
+        build, text_columns = joined[source]
+        return ingest_joined(
+            source, build, spec, settings, inputs["register"], outputs, raw, text_columns
+        )
     raise ValueError(f"unknown source {source!r}")
 
 

@@ -10,7 +10,7 @@ a failed step leaves nothing behind.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,35 @@ def finish(
     write_csv_atomic(rejected, outputs.rejected)
     write_csv_atomic(audit.frame(), outputs.audit)
     return kept.reset_index(drop=True)
+
+
+Build = Callable[[RawTable, Mapping[str, Any], pd.DataFrame, Problems], pd.DataFrame]
+
+
+def ingest_joined(
+    source: str,
+    build: Build,
+    spec: Mapping[str, Any],
+    settings: Settings,
+    register_path: str | Path,
+    outputs: Outputs,
+    path: str | Path | None = None,
+    text_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The pipeline step of a source checked against the register (frame, visits, errands).
+
+    `build` selects and checks the columns and joins the register; this records the read, the
+    join and the trimmed text in the audit trail and hands over to `finish`.
+    """
+    raw = read_source(spec, settings, path)
+    audit = AuditTrail(source, raw.file)
+    read_audit_step(raw, audit)
+    problems = Problems(raw.file)
+    data = build(raw, spec, read_register(register_path), problems)
+    audit.add("join", len(data), len(data), "office type, region and area from the register")
+    if text_columns:
+        audit_trimmed(audit, len(data), trim_text(data, text_columns), text_columns)
+    return finish(source, spec, raw, data, problems, audit, outputs)
 
 
 def _rejected(raw: RawTable, table: pd.DataFrame, private_columns: Iterable[str]) -> pd.DataFrame:

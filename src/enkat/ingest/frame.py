@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from enkat.audit import AuditTrail
 from enkat.ingest.common import (
     REGISTER_COLUMNS,
-    Outputs,
-    Settings,
-    finish,
     in_register,
-    read_audit_step,
-    read_register,
-    read_source,
     require,
     select,
     unique,
@@ -48,20 +40,3 @@ def build_frame(
     for var in variables:
         data[var] = frame_variable(data[var])
     return data[["person_id", "office_id", *REGISTER_COLUMNS, *variables]]
-
-
-def ingest_frame(
-    spec: Mapping[str, Any],
-    settings: Settings,
-    register_path: str | Path,
-    outputs: Outputs,
-    path: str | Path | None = None,
-) -> pd.DataFrame:
-    """Pipeline step: processed/frame.parquet from the raw handler frame."""
-    raw = read_source(spec, settings, path)
-    audit = AuditTrail("frame", raw.file)
-    read_audit_step(raw, audit)
-    problems = Problems(raw.file)
-    data = build_frame(raw, spec, read_register(register_path), problems)
-    audit.add("join", len(data), len(data), "office type, region and area from the register")
-    return finish("frame", spec, raw, data, problems, audit, outputs)
