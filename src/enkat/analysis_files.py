@@ -43,8 +43,8 @@ TEST_COLUMNS = ["table_id", "variable", "group_var", "statistic", "ndf", "ddf", 
 TRUE_TEXT = {"true", "1", "yes"}
 
 
-def _read(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+def require_columns(frame: pd.DataFrame, path: str | Path, columns: list[str]) -> None:
+    """An analysis file written by an older or foreign build fails here, not mid-table."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise EnkatError(
@@ -54,6 +54,11 @@ def _read(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame
             expected="columns " + ", ".join(columns),
             hint="rebuild it with snakemake",
         )
+
+
+def _read(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    require_columns(frame, path, columns)
     numbers = [c for c in columns if c not in text]
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
     return frame

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from enkat.analysis_files import require_columns
 from enkat.errors import EnkatError
 from enkat.register_specs import INPUT_COLUMNS
 
@@ -392,15 +393,7 @@ def read_register_table(path: str | Path) -> pd.DataFrame:
     """Read a register table CSV with its string columns kept as strings."""
     text_columns = {c: str for c in REGISTER_COLUMNS if c != "value"}
     table = pd.read_csv(path, dtype=text_columns, keep_default_na=False)
-    missing = [c for c in REGISTER_COLUMNS if c not in table.columns]
-    if missing:
-        raise EnkatError(
-            "a register table lacks columns",
-            file=str(path),
-            column=missing[0],
-            expected="columns " + ", ".join(REGISTER_COLUMNS),
-            hint="rebuild it with snakemake",
-        )
+    require_columns(table, path, REGISTER_COLUMNS)
     table["value"] = pd.to_numeric(table["value"], errors="coerce")
     return table
 
