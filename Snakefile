@@ -7,14 +7,37 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+# enkat's safe loader reads the config first: it refuses a key given twice (Snakemake's
+# loader lets the last one win) and an alias bomb, before Snakemake parses the file.
+import sys
+
+from enkat.config import load_yaml
+from enkat.errors import EnkatError
+
+# (Files given with --configfile were already read by Snakemake; duplicate keys in them are
+# still refused here.)
+try:
+    for _file in ["config/config.yaml", *workflow.overwrite_configfiles]:
+        load_yaml(_file)
+except EnkatError as _err:
+    sys.stderr.write(f"{_err}\n")
+    sys.exit(1)
+
 
 configfile: "config/config.yaml"
+
+
+# Config text in Unicode NFC, as enkat reads every input (docs/inputs.md, "Text").
+from enkat.text import normalise_tree
+
+config.update(normalise_tree(config))
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/weighting.smk"
 include: "workflow/rules/estimates.smk"
+include: "workflow/rules/contrasts.smk"
 include: "workflow/rules/nonresponse.smk"
 include: "workflow/rules/register.smk"
 include: "workflow/rules/figures.smk"

@@ -24,6 +24,20 @@ specs <- read.csv(file.path(dir, "tables.csv"), colClasses = "character", na.str
 
 t0 <- proc.time()[["elapsed"]]
 des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = d, nest = TRUE)
+calibrated <- "cal_cell" %in% names(d)
+if (calibrated) {
+  # enkat's poststratify: R's postStratify on the same cells (totals = the weights' sums, so
+  # the weights stay; the variance becomes that of the post-stratified design). subset()
+  # of a calibrated design keeps every row at weight 0: values outside a domain are filled
+  # with one of the domain's own so that R's formulas meet no NA.
+  pop <- aggregate(weight ~ cal_cell, d, sum)
+  names(pop)[2] <- "Freq"
+  des <- postStratify(des, ~cal_cell, pop)
+}
+fill <- function(x, keep) {
+  x[!keep] <- x[keep][1]
+  x
+}
 design_s <- proc.time()[["elapsed"]] - t0
 
 times <- list(data.frame(table_id = "(design)", seconds = design_s))
@@ -41,14 +55,16 @@ for (tid in unique(specs$table_id)) {
       base <- base & d[[rows$filter_var[i]]] %in% strsplit(rows$filter_values[i], "|",
                                                            fixed = TRUE)[[1]]
     }
-    des$variables$.v <- factor(d[[v]], levels = levels)
+    des$variables$.v <- factor(if (calibrated) fill(d[[v]], base) else d[[v]], levels = levels)
     m <- svymean(~.v, subset(des, base))
     estimates[[length(estimates) + 1]] <- data.frame(
       table_id = tid, variable = v, group_var = "", group = "Totalt", category = levels,
       estimate = as.numeric(coef(m)), se = as.numeric(SE(m)))
     if (!is.na(by)) {
-      des$variables$.g <- d[[by]]
-      sub <- subset(des, base & !is.na(d[[by]]))
+      keep <- base & !is.na(d[[by]])
+      des$variables$.g <- if (calibrated) fill(d[[by]], keep) else d[[by]]
+      if (calibrated) des$variables$.v <- factor(fill(d[[v]], keep), levels = levels)
+      sub <- subset(des, keep)
       res <- svyby(~.v, ~.g, sub, svymean)
       k <- length(levels)
       est <- as.matrix(res[, 1 + seq_len(k)])

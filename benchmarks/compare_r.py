@@ -50,7 +50,9 @@ def export_for_r(workdir: Path, specs: list[dict[str, Any]]) -> Path:
     data = pd.read_parquet(
         workdir / "processed/customers.parquet", columns=["respondent_id", *sorted(columns)]
     )
-    data = weights[["respondent_id", "weight", "stratum", "psu"]].merge(
+    design = ["respondent_id", "weight", "stratum", "psu"]
+    design += [c for c in ("calibration", "cal_cell") if c in weights.columns]  # poststratify
+    data = weights[design].merge(
         data.astype({"respondent_id": str}), on="respondent_id", validate="one_to_one"
     )
     data.to_csv(out / "input.csv", index=False, lineterminator="\n", na_rep="")

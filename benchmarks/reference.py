@@ -49,6 +49,12 @@ def domain_estimates(
         y = (x > 0) & (answer == category).fillna(False).to_numpy(bool)
         p = float((w * y).sum()) / W
         z = w * (y - p * x) / W
+        if "cal_cell" in data:  # post-stratified (enkat poststratify, R postStratify):
+            # the residuals of the cell means of z / w over the whole sample (docs/methods.md)
+            if set(data["calibration"].astype(str)) != {"poststratify"}:
+                raise SystemExit("benchmarks/reference.py checks poststratify weights only")
+            mean = pd.Series(z / w).groupby(data["cal_cell"].to_numpy()).transform("mean")
+            z = z - w * mean.to_numpy()
         totals = (
             pd.DataFrame({"stratum": data["stratum"], "psu": data["psu"], "z": z})
             .groupby(["stratum", "psu"])["z"]

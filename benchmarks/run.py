@@ -10,10 +10,13 @@
    cost without job start-up) and checks them against a direct computation
    (`benchmarks/reference.py`) and, with --r, against R's survey (`benchmarks/compare_r.R`).
 4. Times the demo: a full rebuild from clean outputs and `snakemake -n` with nothing to do.
+5. Times replicate variance (80 bootstrap replicates) against Taylor at 1 M responses
+   (`benchmarks/replicates.py`).
 
 Writes benchmarks/results/<date>.json and prints a short table.
 
     python -m benchmarks.run [--customers N] [--frame N] [--r] [--no-demo] [--workdir DIR]
+    python -m benchmarks.run --replicates-only   # replicate variance against Taylor only
 """
 
 from __future__ import annotations
@@ -346,6 +349,15 @@ def r_compare(workdir: Path) -> dict[str, Any]:
     }
 
 
+def replicate_variance(workdir: Path, rows: int) -> dict[str, Any]:
+    """Taylor against 80 bootstrap replicates on a synthetic design of `rows` responses
+    (benchmarks/replicates.py; target: at most 5 times the Taylor time)."""
+    return json_step(
+        ["benchmarks.replicates", "--rows", str(rows)],
+        workdir / "bench_logs/replicate_variance.json",
+    )
+
+
 def demo_checks(cores: int) -> dict[str, Any]:
     """A full rebuild of the demo from clean outputs, then `snakemake -n` with nothing to do
     (the median of three). Without a report rule, both are timed on everything else."""
@@ -419,6 +431,20 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 else f"DIFFERS: {ref.get('error', ref)}",
             )
         )
+    rep = results.get("replicate_variance")
+    if rep and rep.get("ok"):
+        rows.append(
+            (
+                f"replicate variance, {rep['replicates']} bootstrap replicates",
+                f"{rep['replicate_s']:.2f}",
+                f"{rep['peak_mb']:.0f}",
+                f"Taylor {rep['taylor_s']:.2f} s; ratio {rep['ratio']:.2f} "
+                + f"(target <= {rep['target_ratio']:.0f}): "
+                + ("met" if rep["met"] else "MISSED"),
+            )
+        )
+    elif rep:
+        rows.append(("replicate variance", "", "", f"FAILED: {rep.get('error')}"))
     r = results.get("r_compare")
     if r and not r.get("ok"):
         rows.append(("R survey, same tables", "", "", f"FAILED: {r.get('error')}"))
@@ -479,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--r", action="store_true", help="also run benchmarks/compare_r.R")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo timings")
+    parser.add_argument(
+        "--replicates-only",
+        action="store_true",
+        help="only the replicate-variance case (benchmarks/replicates.py)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
 
@@ -502,6 +533,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "targets": {**TARGETS, "peak_mb": PEAK_TARGET_MB},
     }
+    if args.replicates_only:
+        results["replicate_variance"] = replicate_variance(workdir, sizes.customers)
+        print_table(summary_rows({"stages": {}, **results}))
+        return 0 if results["replicate_variance"].get("ok") else 1
     results["generate"] = prepare_data(workdir, sizes, args.seed)
     copy_project(workdir)
     clean(workdir)
@@ -511,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_demo:
         results["demo"] = demo_checks(args.cores)
     results["reference_check"] = reference_check(workdir)
+    results["replicate_variance"] = replicate_variance(workdir, sizes.customers)
     if args.r:
         results["r_compare"] = r_compare(workdir)
     results["runner_peak_mb"] = runner_peak_mb()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from enkat.analysis_files import ESTIMATE_COLUMNS, TEST_COLUMNS
-from enkat.suppression import Rules, suppressed
+from enkat.suppression import Rules, classify
 
 
 def estimate_rows(
@@ -50,7 +50,8 @@ def estimate_rows(
 
 def finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame["suppressed"] = suppressed(frame, Rules(min_base=5, min_group=10))
+    decided = classify(frame, Rules(min_base=5, min_group=10))
+    frame["suppressed"], frame["flag"] = decided["suppressed"], decided["flag"]
     return frame[ESTIMATE_COLUMNS]
 
 

@@ -67,7 +67,8 @@ def test_mixed_encodings_name_the_row(project: Project) -> None:
 def test_windows_1252_rows_then_utf8_rows_are_mixed_too(project: Project) -> None:
     utf8_row = "H5,K1,3,,2,,,,,,Här\n".encode()
     err = fails(project, "handlers", HANDLERS.replace("Bra", "Bra å").encode("cp1252") + utf8_row)
-    assert "mixes encodings" in err.message and err.row == 2
+    # the row where the second encoding (UTF-8) appears, not the first Windows-1252 row
+    assert "mixes encodings" in err.message and err.row == 6 and err.column == "fritext"
 
 
 def test_bytes_that_no_encoding_reads(project: Project) -> None:

@@ -164,8 +164,8 @@ BAD = {
         _xlsx_with_formula,
         ["a cell holds a formula", "handlaggarenkat.xlsx", "row 7", "'C7'", "'=1+0'"],
     ),
-    "codebook repeats an item": (
-        "handlers",
+    "codebook repeats an item": (  # caught when the DAG is built (crossref): nothing runs
+        None,
         _duplicate_item,
         ["an item id appears twice", "config/codebooks/handlers.yaml", "value:"],
     ),
@@ -231,8 +231,9 @@ def test_reject_mode_sets_rows_aside_and_the_run_goes_on(ingested: Path, tmp_pat
     import pandas as pd
 
     rejected = pd.read_csv(workdir / "processed/rejected_handlers.csv", dtype=str)
-    assert rejected[["row", "column", "value"]].values.tolist() == [["6", "q5", "8"]]
-    assert "fritext" not in rejected.columns
+    assert rejected[["row", "column"]].values.tolist() == [["6", "q5"]]
+    # no value and no raw columns: none is declared non-personal (sources.handlers.non_personal)
+    assert list(rejected.columns) == ["row", "column", "reason"]
     assert len(pd.read_parquet(workdir / "processed/handlers.parquet")) == 538
     trail = pd.read_csv(workdir / "processed/audit_trail.csv")
     step = trail[(trail["source"] == "handlers") & (trail["step"] == "reject")]

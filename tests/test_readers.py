@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from enkat.errors import EnkatError
-from enkat.readers import decode, normalise_code, read_input, sniff_delimiter
+from enkat.readers import decode, read_input, sniff_delimiter
+from enkat.text import normalise_code
 
 TEXT = 'id,svar,text\n1,2,Åsele\n2,,"a, b"\n'
 

@@ -166,6 +166,36 @@ def test_customer_response_rate_relative_to_visits() -> None:
     assert value(table, "offices", "Totalt", "2021") == 2
 
 
+def test_customer_response_by_another_register_variable() -> None:
+    customers, visits = customer_frames()
+    visits["region"] = ["Syd", "Nord", "Syd", "Nord"]
+    table = build_register_table(
+        "KUND_SVAR",
+        "customer_response",
+        {"customers": customers, "visits": visits},
+        OFFICE_TYPES,
+        by="region",
+    )
+    assert set(table["row_var"]) == {"Region"}
+    assert list(dict.fromkeys(table["row"])) == ["Nord", "Syd", "Totalt"]
+    assert value(table, "response_rate", "Nord", "2019") == pytest.approx(1 / 100)
+    assert value(table, "response_rate", "Syd", "2021") == pytest.approx(1 / 50)
+    assert value(table, "response_rate", "Totalt", "2019") == pytest.approx(4 / 400)
+    with pytest.raises(EnkatError) as err:
+        build_register_table(
+            "KUND_SVAR",
+            "customer_response",
+            {"customers": customers, "visits": visits},
+            OFFICE_TYPES,
+            by="kommun",
+        )
+    assert err.value.column == "kommun"
+    with pytest.raises(EnkatError):
+        build_register_table(
+            "T10", "cost_per_visit", {"register": visits}, OFFICE_TYPES, {}, by="region"
+        )
+
+
 def test_answers_from_an_unvisited_office_are_an_error() -> None:
     customers, visits = customer_frames()
     with pytest.raises(EnkatError) as err:

@@ -262,3 +262,31 @@ def test_labels_are_escaped_by_the_templates(tmp_path: Path) -> None:
     env = environment(tmp_path)
     html = env.get_template("report.html.j2").render(label='<img src="file:///etc/passwd">')
     assert "<img" not in html and "&lt;img" in html
+
+
+def test_a_cross_tab_shows_the_interval_in_the_cell_where_asked() -> None:
+    import pandas as pd
+
+    from enkat.report.display import CELL_CI_NOTE, survey_table
+    from enkat.suppression import Rules
+
+    rows = []
+    for group, base, supp in (("Totalt", 40, False), ("A", 30, False), ("B", 3, True)):
+        for category, p in (("Ja", 0.25), ("Nej", 0.75)):
+            rows.append(
+                {
+                    "table_id": "X", "survey": "handlers", "variable": "V",
+                    "variable_label": "V", "group_var": "" if group == "Totalt" else "office_type",
+                    "group": group, "category": category, "n": base * p, "base_n": base,
+                    "estimate": p, "se": 0.05, "ci_low": p - 0.1, "ci_high": p + 0.1,
+                    "deff": 1.0, "suppressed": supp,
+                }
+            )  # fmt: skip
+    estimates = pd.DataFrame(rows)
+    rules = Rules.from_config({"min_base": 5, "min_group": 10})
+    plain = survey_table(estimates, rules)
+    with_ci = survey_table(estimates, rules, cell_ci=True)
+    assert "(" not in plain.rows[0].cells[0] and CELL_CI_NOTE not in plain.notes
+    assert with_ci.rows[0].cells[0] == "25,0 (15,0–35,0)"
+    assert with_ci.rows[-1].cells[0] == ".."  # a suppressed cell shows no interval either
+    assert CELL_CI_NOTE in with_ci.notes

@@ -81,7 +81,7 @@ def run(spec: dict, survey: tuple[Path, Path], tmp: Path) -> tuple[pd.DataFrame,
         out,
         test if spec.get("by") else None,
     )
-    read = pd.read_csv(out, dtype={"group": str}, keep_default_na=False, na_values=[""])
+    read = pd.read_csv(out, dtype={"group": str}, keep_default_na=False, na_values=["", ".."])
     return read, (pd.read_csv(test) if spec.get("by") else pd.DataFrame())
 
 

@@ -160,3 +160,46 @@ def test_method_none_gives_equal_weights(frame: pd.DataFrame) -> None:
     w = result.weights["weight"]
     assert np.allclose(w, len(frame) / len(w))
     assert set(result.weights["stratum"]) == {"Alla"}
+
+
+def test_achieved_margins_hold_after_raking_and_show_what_trimming_moved(
+    frame: pd.DataFrame,
+) -> None:
+    """The margins file states the weighted totals achieved, per margin and category."""
+    settings = {
+        "method": "rake",
+        "margins": ["office_type", "region"],
+        "tolerance": 1e-12,
+        "max_iterations": 500,
+    }
+    raked = make_weights(respondents(frame), frame, settings, "handlers").margins
+    assert set(raked["margin"]) == {"office_type", "region"}
+    assert set(raked.loc[raked["margin"] == "region", "category"]) == set(frame["region"])
+    np.testing.assert_allclose(raked["achieved"], raked["target"], rtol=1e-9)
+    target = frame.groupby("office_type").size()
+    by_type = raked[raked["margin"] == "office_type"].set_index("category")["target"]
+    np.testing.assert_allclose(by_type.loc[target.index], target.to_numpy())
+
+    trimmed = make_weights(
+        respondents(frame), frame, {**settings, "trim": {"lower": 0.8, "upper": 1.2}}, "handlers"
+    ).margins
+    assert trimmed["relative_difference"].abs().max() > 1e-3  # trimming moved some totals
+    np.testing.assert_allclose(
+        trimmed["relative_difference"], trimmed["achieved"] / trimmed["target"] - 1
+    )
+    # the overall total still holds: trimming redistributes within the total
+    per_margin = trimmed.groupby("margin")[["target", "achieved"]].sum()
+    np.testing.assert_allclose(per_margin["achieved"], per_margin["target"], rtol=1e-9)
+
+
+def test_achieved_margins_of_classes_are_the_collapsed_classes(frame: pd.DataFrame) -> None:
+    settings = {
+        "method": "classes",
+        "classes": ["office_type"],
+        "min_respondents": 10,
+        "collapse": COLLAPSE,
+    }
+    margins = make_weights(respondents(frame), frame, settings, "handlers").margins
+    assert list(margins["margin"].unique()) == ["office_type"]
+    assert "Litet kontor + Flexikontor" in set(margins["category"])
+    np.testing.assert_allclose(margins["achieved"], margins["target"], rtol=1e-12)

@@ -314,3 +314,63 @@ def test_customer_response_note_follows_the_table() -> None:
         "Svar i förhållande till antal besök: 2021 3,0\u00a0%. Per kontorstyp "
         "2021: Stort kontor 3,0\u00a0%, Litet kontor 3,0\u00a0%."
     )
+
+
+def test_headers_of_number_columns_align_with_their_numbers(book: Path) -> None:
+    wb = load_workbook(book)
+    checked = 0
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            area = ws[table.ref]
+            first_col, last_col = area[0][0].column, area[0][-1].column
+            header, last = area[0][0].row, area[-1][0].row
+            for col in range(first_col, last_col + 1):
+                cells = [ws.cell(r, col) for r in range(header + 1, last + 1)]
+                numeric = any(c.data_type == "n" and c.value is not None for c in cells)
+                head = ws.cell(header, col).alignment.horizontal
+                assert (head == "right") == numeric, (ws.title, table.name, col)
+                if numeric:
+                    checked += 1
+                    texts = [c for c in cells if c.data_type == "s" and c.value]
+                    assert all(c.alignment.horizontal == "right" for c in texts), ws.title
+    assert checked > 10
+
+
+def test_method_sheet_stores_the_rounded_numbers_it_shows(book: Path) -> None:
+    ws = load_workbook(book)["Metod"]
+    numbers = [c for row in ws.iter_rows() for c in row if c.data_type == "n" and c.value]
+    rate = next(c for c in numbers if c.value == pytest.approx(2 / 3, abs=1e-3))
+    assert rate.value == 0.667 and rate.number_format == PERCENT
+    decimals = {"0.000": 3, "0.00": 2, "0.0": 1, "#,##0": 0}
+    for cell in numbers:
+        if cell.number_format in decimals:
+            assert cell.value == round(cell.value, decimals[cell.number_format]), cell.coordinate
+
+
+def test_suppressed_numbers_in_the_method_sheet_are_numbers_and_explained(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from enkat import fmt
+    from enkat.workbook import write_method_sheet
+
+    write(weights_file(), tmp_path / "w.csv")
+    rates = pd.DataFrame(
+        {
+            "variable": ["office_type", "office_type"],
+            "group": ["Stort kontor", "Litet kontor"],
+            "N": [442, 3],
+            "n": [294, fmt.SUPPRESSED],
+            "response_rate": [0.665158371040724, fmt.SUPPRESSED],
+        }
+    )
+    write(rates, tmp_path / "nonresponse_rates.csv")
+    wb = Workbook()
+    nonresponse = [tmp_path / "nonresponse_rates.csv"]
+    write_method_sheet(wb.active, {"handlers": tmp_path / "w.csv"}, nonresponse, False)
+    ws = wb.active
+    rows = {r[1].value: r for r in ws.iter_rows() if r[1].value in {"Stort kontor", "Litet kontor"}}
+    assert rows["Stort kontor"][4].value == 0.665 and rows["Stort kontor"][4].data_type == "n"
+    assert rows["Litet kontor"][4].value == fmt.SUPPRESSED
+    assert rows["Litet kontor"][4].alignment.horizontal == "right"
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str)]
+    assert any(n.startswith(fmt.SUPPRESSED + " ") for n in notes)

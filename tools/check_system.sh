@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Check what the setup needs from the system: Python 3.11+ with venv (ensurepip), the
 # libraries WeasyPrint needs (Pango, HarfBuzz, fontconfig), a font with full Swedish coverage
-# and pdftoppm. Install what is missing with apt-get where we can (root on Debian/Ubuntu);
+# and pdftoppm; for the accessibility tests, Debian's chromium (headless, driven over its
+# DevTools pipe) and node/npm (to install axe-core from tools/axe/package-lock.json). Install what is missing with apt-get where we can (root on Debian/Ubuntu);
 # otherwise print the exact command and fail.
 set -euo pipefail
 
 PYTHON=${PYTHON:-python3}
-packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils)
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils chromium nodejs npm)
 missing=()
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -29,6 +30,9 @@ have_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 have_lib 'libfontconfig.so.1' || missing+=(libfontconfig1)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system libraries: ok (${packages[*]})"

@@ -1,7 +1,8 @@
 """Reading the analysis CSVs that the workbook, figures and report present.
 
 Labels are read as strings exactly as written (a label such as "NA", "None" or "=1" must
-survive), numbers as floats, and the `suppressed` flag as a boolean.
+survive), numbers as floats, and the `suppressed` flag as a boolean. The apostrophe that
+enkat.csvsafe puts before formula-like text is removed again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from enkat.csvsafe import restore
 from enkat.errors import EnkatError
 
 ESTIMATE_COLUMNS = [
@@ -28,6 +30,7 @@ ESTIMATE_COLUMNS = [
     "ci_high",
     "deff",
     "suppressed",
+    "flag",
 ]
 ESTIMATE_TEXT = [
     "table_id",
@@ -57,7 +60,9 @@ def require_columns(frame: pd.DataFrame, path: str | Path, columns: list[str]) -
 
 
 def _read(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = restore(
+        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", lineterminator="\n")
+    )
     require_columns(frame, path, columns)
     numbers = [c for c in columns if c not in text]
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
@@ -66,7 +71,7 @@ def _read(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame
 
 def read_estimates(path: str | Path) -> pd.DataFrame:
     """A survey estimate table (`analysis/tables/<id>.csv`), typed."""
-    frame = _read(path, ESTIMATE_COLUMNS, [*ESTIMATE_TEXT, "suppressed"])
+    frame = _read(path, ESTIMATE_COLUMNS, [*ESTIMATE_TEXT, "suppressed", "flag"])
     frame["suppressed"] = frame["suppressed"].str.strip().str.lower().isin(TRUE_TEXT)
     return frame
 
@@ -78,7 +83,9 @@ def read_tests(path: str | Path) -> pd.DataFrame:
 
 def read_numeric_csv(path: str | Path) -> pd.DataFrame:
     """A CSV of mixed columns (weights, nonresponse): numbers where a whole column parses."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = restore(
+        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", lineterminator="\n")
+    )
     for column in frame.columns:
         values = frame[column]
         parsed = pd.to_numeric(values.where(values != ""), errors="coerce")

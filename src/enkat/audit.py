@@ -63,21 +63,23 @@ class AuditTrail:
 
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
     """UTF-8 CSV with LF line ends, written to a temporary name then renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    tmp.replace(path)
+    from enkat.atomic import atomic_path
+    from enkat.csvsafe import neutralise
+
+    with atomic_path(path) as tmp:
+        neutralise(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def combine_audit(paths: Sequence[str | Path], out: str | Path) -> pd.DataFrame:
     """One audit trail from the per-source files, sources in pipeline order."""
     import pandas as pd
 
+    from enkat.csvsafe import restore
+
     parts = []
     for path in paths:
         try:
-            part = pd.read_csv(path, dtype=str, keep_default_na=False)
+            part = restore(pd.read_csv(path, dtype=str, keep_default_na=False, lineterminator="\n"))
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise EnkatError(
                 "an audit file cannot be read",

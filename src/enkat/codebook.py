@@ -13,15 +13,16 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from enkat.config import load_yaml, validate
 from enkat.errors import EnkatError
-from enkat.ingest.problems import Problems
-from enkat.readers import normalise_code
+from enkat.text import did_you_mean, escape, normalise_code, prints_same
+
+if TYPE_CHECKING:  # the model and its checks stay pandas-free: the DAG build loads codebooks
+    import pandas as pd
+
+    from enkat.ingest.problems import Problems
 
 CHOSEN = "Vald"
 NOT_CHOSEN = "Ej vald"
@@ -503,7 +504,7 @@ def _check_item(item: Item, book: Codebook, by_id: Mapping[str, Item]) -> None:
                     key=f"{key}.filter.in",
                     value=value,
                     expected="one of " + ", ".join(repr(x) for x in labels),
-                    hint=f"did you mean {close[0]!r}?"
+                    hint=did_you_mean(value, close[0])
                     if close
                     else "use the option labels of " + flt.item,
                 )
@@ -539,7 +540,7 @@ def check_columns(
                 hint = (
                     (
                         f"the export has {close[0]!r}: rename the column or correct the "
-                        f"codebook ({book.file})"
+                        f"codebook ({book.file})" + _differs(column, close[0])
                     )
                     if close
                     else (f"correct the column in {book.file} or re-export with the column")
@@ -554,6 +555,13 @@ def check_columns(
                     expected=f"a column of the export (item {item.id})",
                     hint=hint,
                 )
+
+
+def _differs(value: str, other: str) -> str:
+    """How two names that print the same differ, else nothing."""
+    if not prints_same(value, other):
+        return ""
+    return f"; they print the same but differ: {escape(value)} and {escape(other)}"
 
 
 def check_value_labels(
@@ -599,15 +607,28 @@ def _squash(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+# A label export writes "no answer" choices (Vet ej) as text; adding such a text as an option
+# would count nonresponse as an answer, so the hint points to the nonresponse list first.
+NO_MATCH_HINT = (
+    "if the value means no answer (as 'Vet ej' in a label export), add it to the item's "
+    'nonresponse list (nonresponse: [99, "Vet ej"]), not as an option, which would count it '
+    "as an answer; otherwise correct the export or add the answer option to the codebook"
+)
+
+
 def _suggest(value: str, item: Item) -> str:
+    """The nearest label; when the two print the same, both escaped (enkat.text)."""
     labels = [o.label for o in item.options]
     for label in labels:
+        if prints_same(value, label):
+            return did_you_mean(value, label)
+    for label in labels:
         if _squash(label) == _squash(value):
-            return f"did you mean {label!r}? (labels must match exactly: case and spaces)"
+            return did_you_mean(value, label) + " (labels must match exactly: case and spaces)"
     close = difflib.get_close_matches(value, labels, n=1, cutoff=0.75)
     if close:
-        return f"did you mean {close[0]!r}?"
-    return "use a code or label of the codebook, or add the option to the codebook"
+        return did_you_mean(value, close[0])
+    return NO_MATCH_HINT
 
 
 def _expected(item: Item, nonresponse: tuple[str, ...]) -> str:
@@ -630,6 +651,9 @@ def _map_codes(
     value_labels: Mapping[str, str] | None = None,
 ) -> pd.Series:
     """Labels for a column via its distinct values; unknown values become problems."""
+    import numpy as np
+    import pandas as pd
+
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     out: list[str | None] = []
     bad: list[int] = []
@@ -687,6 +711,8 @@ def map_answers(
     Bad cells, answers from respondents who were not asked and too few or too many choices
     are recorded in `problems`; their cells come out null.
     """
+    import pandas as pd
+
     value_labels = value_labels or {}
     keep_text = set(free_text)
     out: dict[str, pd.Series] = {}
@@ -718,6 +744,9 @@ def map_answers(
 def _map_multiple(
     item: Item, data: pd.DataFrame, problems: Problems, nonresponse: tuple[str, ...]
 ) -> dict[str, pd.Series]:
+    import numpy as np
+    import pandas as pd
+
     chosen: dict[str, np.ndarray] = {}
     for opt in item.options:
         lookup: dict[str, str | None] = dict.fromkeys(item.chosen, CHOSEN)
@@ -780,6 +809,8 @@ def apply_filters(
     Items are handled filter items first, so a chain (FORSLAG_LAMNAT after FORSLAG) sees
     its filter item's answers already cleared where that item was not asked.
     """
+    import pandas as pd
+
     for item in sorted(book.items, key=lambda i: _filter_depth(book, i)):
         for var in _variables(item):
             flt = var.filter

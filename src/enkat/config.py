@@ -8,6 +8,7 @@ a statistician who mistypes a key reads what to change without a JSON-schema tra
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from enkat.errors import EnkatError
+from enkat.text import check_tree
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -22,6 +24,54 @@ if TYPE_CHECKING:
 # libyaml's parser when PyYAML has it: the same documents, several times faster to read
 # (the Snakefile and every step read YAML; jsonschema is imported only to validate).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# A config, catalogue or codebook needs no more than a handful of YAML aliases; a file with
+# more is refused before it is expanded (a "billion laughs" alias bomb reaches gigabytes).
+MAX_ALIASES = 50
+MAX_YAML_BYTES = 16 * 1024 * 1024
+
+
+class _UniqueKeyLoader(_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader refusing a key given twice in one mapping (the last would win)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in getattr(node, "value", []):
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the base constructor reports it
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise _DuplicateKey(key, first, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.again = key, first, again
+
+
+def _count_aliases(text: str, path: Path) -> None:
+    """Refuse more than MAX_ALIASES aliases, counted on the parser's events (nothing built)."""
+    count = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            count += 1
+            if count > MAX_ALIASES:
+                mark = event.start_mark
+                raise EnkatError(
+                    "the YAML file uses more aliases (*name) than allowed",
+                    file=str(path),
+                    row=mark.line + 1 if mark else None,
+                    value=f"more than {MAX_ALIASES} aliases",
+                    expected=f"at most {MAX_ALIASES} aliases (an alias bomb can exhaust memory)",
+                    hint="write the values out instead of repeating anchors",
+                )
+
 
 SCHEMA_DIR = Path("config/schemas")
 _PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "config" / "schemas"
@@ -38,10 +88,32 @@ def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file; a syntax error names the line and column."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
+            raise EnkatError(
+                "the YAML file is too large for a config, catalogue or codebook",
+                file=str(path),
+                value=f"{path.stat().st_size / 1024 / 1024:.1f} MB",
+                expected=f"at most {MAX_YAML_BYTES // 1024 // 1024} MB",
+                hint="check that the path names the right file",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EnkatError(
             "the file does not exist", file=str(path), hint="check the path in config/config.yaml"
+        ) from None
+    except IsADirectoryError:
+        raise EnkatError(
+            "the path names a folder, not a YAML file",
+            file=str(path),
+            expected="a YAML file",
+            hint="check the path in config/config.yaml",
+        ) from None
+    except OSError as err:
+        raise EnkatError(
+            "the YAML file cannot be read",
+            file=str(path),
+            value=err.strerror or str(err),
+            hint="check the path and its permissions",
         ) from None
     except UnicodeDecodeError as err:
         raise EnkatError(
@@ -51,7 +123,19 @@ def load_yaml(path: str | Path) -> Any:
             hint="save the file as UTF-8",
         ) from None
     try:
-        return yaml.load(text, Loader=_LOADER)  # a safe loader (CSafeLoader or SafeLoader)
+        _count_aliases(text, path)
+        # safe: CSafeLoader or SafeLoader; text normalised like every input (enkat.text)
+        return check_tree(yaml.load(text, Loader=_UniqueKeyLoader), path)
+    except _DuplicateKey as dup:
+        raise EnkatError(
+            "a key appears twice in the same mapping (the second would silently win)",
+            file=str(path),
+            row=dup.again,
+            column=str(dup.key),
+            value=dup.key,
+            expected=f"each key once (first given on line {dup.first})",
+            hint="delete one of the two entries",
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise EnkatError(
@@ -60,8 +144,20 @@ def load_yaml(path: str | Path) -> Any:
             row=mark.line + 1 if mark else None,
             value=str(getattr(err, "problem", err)),
             expected=f"valid YAML (column {mark.column + 1})" if mark else "valid YAML",
-            hint="check indentation and quoting on that line",
+            hint=_yaml_hint(text, mark),
         ) from None
+
+
+def _yaml_hint(text: str, mark: Any) -> str:
+    """Name a tab in the indentation: YAML indents with spaces only, and a tab shows as
+    spaces in most editors."""
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines):
+        line = lines[mark.line]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            return f"line {mark.line + 1} is indented with a tab: indent with spaces only"
+    return "check indentation and quoting on that line"
 
 
 def key_path(parts: Any) -> str:
@@ -156,7 +252,8 @@ def describe(error: ValidationError) -> EnkatError:
             "a value has the wrong form",
             key=where,
             value=error.instance,
-            expected=f"text of the form {error.validator_value}",
+            # \A...\Z (not ^...$): Python's $ also matches before a final newline
+            expected=f"text of the form {_readable_pattern(error.validator_value)}",
             hint="correct the value (ids: letters, digits and _; dates: YYYY-MM-DD)",
         )
     if kind in ("oneOf", "anyOf"):
@@ -174,6 +271,16 @@ def describe(error: ValidationError) -> EnkatError:
         expected=error.message,
         hint="correct the value",
     )
+
+
+def _readable_pattern(pattern: Any) -> str:
+    """A schema's full-match pattern as a user reads it: ^...$ rather than \\A...\\Z."""
+    text = str(pattern)
+    if text.startswith("\\A"):
+        text = "^" + text[2:]
+    if text.endswith("\\Z"):
+        text = text[:-2] + "$ (nothing after it, not even a line break)"
+    return text
 
 
 def validate(document: Any, schema_name: str, file: str | Path) -> None:
@@ -286,3 +393,53 @@ def load_tables(path: str | Path = "config/tables.yaml") -> dict[str, Any]:
                 hint="add the chapter under chapters: or correct the id",
             )
     return tables
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_paths(config: Mapping[str, Any], file: str | Path = "config/config.yaml") -> None:
+    """Every input file the config names exists and is a file, before any job is planned.
+
+    Without this a mistyped or moved raw file would leave the ingest job with nothing to
+    compare, and Snakemake would report the old processed data as up to date.
+    """
+    named: list[tuple[str, Any, str]] = []
+    for source, spec in (config.get("sources") or {}).items():
+        named.append((f"sources.{source}.path", spec.get("path"), "file"))
+        if "codebook" in spec:
+            named.append((f"sources.{source}.codebook", spec["codebook"], "file"))
+    named.append(("paths.tables", (config.get("paths") or {}).get("tables"), "file"))
+    templates = (config.get("report") or {}).get("templates", "report_templates")
+    named.append(("report.templates", templates, "folder"))
+    for key, value, kind in named:
+        if value is None:
+            continue
+        text = str(value)
+        if _CONTROL.search(text):
+            raise EnkatError(
+                "a path holds a line break or another control character",
+                file=str(file),
+                key=key,
+                value=text,
+                expected="a path on one line without tabs or control characters",
+                hint="remove the stray character (often a newline pasted with the path)",
+            )
+        path = Path(text)
+        ok = path.is_dir() if kind == "folder" else path.is_file()
+        if not ok:
+            what = "folder" if kind == "folder" else "file"
+            if path.is_dir():
+                problem = f"the path names a folder, not a {what}"
+            elif path.exists():
+                problem = f"the path is not a regular {what}"
+            else:
+                problem = f"the input {what} does not exist"
+            raise EnkatError(
+                problem,
+                file=str(file),
+                key=key,
+                value=text,
+                expected=f"an existing {what}, relative to the project folder",
+                hint="correct the path (a typo, or the file was moved or renamed?)",
+            )

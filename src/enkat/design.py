@@ -16,6 +16,7 @@ See docs/methods.md for the formulas.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,15 @@ import pandas as pd
 import pyarrow as pa
 from scipy import special
 
+from enkat.calibration import Calibration, adjusted_sums
 from enkat.errors import EnkatError
-from enkat.weights_file import WEIGHT_COLUMNS, is_census, read_weights_table, recorded_facts
+from enkat.weights_file import (
+    WEIGHT_COLUMNS,
+    calibration_columns,
+    is_census,
+    read_weights_table,
+    recorded_facts,
+)
 
 DENSE_CELLS = 4_000_000  # PSU x group x category cells held densely (else hashed)
 
@@ -41,6 +49,8 @@ class Design:
     n_psu: np.ndarray  # (H,) PSUs per stratum in the whole sample
     fpc: np.ndarray | None  # (H,) population PSUs per stratum, or None (no fpc)
     strata_labels: tuple[str, ...]
+    # the calibration model (postStratify / rake / calibrate), None for fixed weights
+    calibration: Calibration | None = None
 
     @property
     def n(self) -> int:
@@ -136,10 +146,18 @@ class Design:
             )
         census = bool((table["psu"].astype(str) == table["respondent_id"].astype(str)).all())
         if census:
-            return cls.build(
+            design = cls.build(
                 table["weight"], table["stratum"], None, table["population_size"], source
             )
-        return cls.build(table["weight"], table["stratum"], table["psu"], None, source)
+        else:
+            design = cls.build(table["weight"], table["stratum"], table["psu"], None, source)
+        return design.calibrated(_calibration_of(table, list(table.columns)))
+
+    def calibrated(self, calibration: Calibration | None) -> Design:
+        """The same design with a calibration model (its variance uses the model's residuals)."""
+        if calibration is None:
+            return self
+        return dataclasses.replace(self, calibration=calibration)
 
     @classmethod
     def read(
@@ -159,7 +177,9 @@ class Design:
         else:
             columns = ["weight", "stratum", "population_size" if census else "psu"]
             columns += [] if in_order else ["respondent_id"]
-        table = read_weights_table(path, columns)
+        extra = calibration_columns(path)
+        table = read_weights_table(path, [*columns, *extra])
+        calibration = _calibration_of(table, extra) if extra else None
         if census is None:
             census = is_census(table)
         ids = None if in_order else table["respondent_id"].combine_chunks()
@@ -171,10 +191,10 @@ class Design:
                 None,
                 table["population_size"].to_numpy(),
                 str(path),
-            ), ids
+            ).calibrated(calibration), ids
         return cls.build(
             table["weight"].to_numpy(), stratum, _codes(table["psu"]), None, str(path)
-        ), ids
+        ).calibrated(calibration), ids
 
     def scale(self) -> np.ndarray:
         """Per stratum: (1 - f_h) * n_h / (n_h - 1), the factor of `svyrecvar`."""
@@ -185,6 +205,11 @@ class Design:
 
     def subset(self, rows: np.ndarray) -> Design:
         """The design restricted to some rows, keeping PSU counts and fpc (R `[`, drop=TRUE)."""
+        if self.calibration is not None:
+            raise EnkatError(
+                "a calibrated design cannot drop rows",
+                expected="domains as codes of -1 (the calibration model needs every row)",
+            )
         return Design(
             self.weights[rows],
             self.stratum[rows],
@@ -194,6 +219,32 @@ class Design:
             self.fpc,
             self.strata_labels,
         )
+
+
+def _calibration_of(table: pd.DataFrame | pa.Table, columns: list[str]) -> Calibration | None:
+    """The calibration model recorded in a weights table: its `calibration` method column
+    and the `cal_<margin>` category columns (docs/architecture.md), or None."""
+    margins = [c for c in columns if c.startswith("cal_")]
+    if "calibration" not in columns or not margins:
+        return None
+    col = table["calibration"]
+    if isinstance(col, pa.ChunkedArray):
+        methods = col.unique().to_pylist()
+    else:
+        methods = list(pd.unique(np.asarray(col, dtype=object)))
+    if len(methods) != 1:
+        raise EnkatError(
+            "the weights file names more than one calibration method",
+            column="calibration",
+            value=", ".join(map(str, methods)),
+            expected="one method on every row",
+            hint="rerun the weighting step",
+        )
+    values = {}
+    for name in margins:
+        col = table[name]
+        values[name[4:]] = _codes(col) if isinstance(col, pa.ChunkedArray) else col
+    return Calibration.from_columns(str(methods[0]), values)
 
 
 def _codes(column: pa.ChunkedArray) -> pd.Categorical:
@@ -287,6 +338,8 @@ def proportions(
         pp = p[None, :, :]
         s1 = (SA - pp * SB) / Wd
         s2 = (SAA - 2 * pp * SAB + pp * pp * SBB) / (Wd * Wd)
+        if design.calibration is not None:
+            s1, s2 = adjusted_sums(design, keep, w, g, gk, G, K, W, p, s1, s2)
         n_h = design.n_psu[:, None, None].astype(float)
         centred = np.where(n_h > 1, s2 - s1 * s1 / n_h, 0.0)
         variance = np.nansum(design.scale()[:, None, None] * centred, axis=0)

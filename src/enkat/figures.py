@@ -61,15 +61,30 @@ DEMO_SENTENCE = "Figuren bygger på exempeldata (syntetiska uppgifter)."
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 TOTAL_COLOUR = "#595959"
 # ColorBrewer RdBu, reversed so that the first (most positive) answer is dark blue; the
-# neutral middle is a light grey instead of near-white so that it shows on white paper.
+# neutral middle is a mid grey instead of near-white so that it shows on white paper and
+# stays apart from the light blue and light red beside it under deuteranopia.
+NEUTRAL = "#a6a6a6"
 RDBU = {
     2: ["#0571b0", "#ca0020"],
     3: ["#67a9cf", "#cccccc", "#ef8a62"],
     4: ["#0571b0", "#92c5de", "#f4a582", "#ca0020"],
-    5: ["#0571b0", "#92c5de", "#cccccc", "#f4a582", "#ca0020"],
+    5: ["#0571b0", "#92c5de", NEUTRAL, "#f4a582", "#ca0020"],
     6: ["#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b"],
-    7: ["#2166ac", "#67a9cf", "#d1e5f0", "#cccccc", "#fddbc7", "#ef8a62", "#b2182b"],
+    7: ["#2166ac", "#67a9cf", "#d1e5f0", NEUTRAL, "#fddbc7", "#ef8a62", "#b2182b"],
 }
+# Okabe-Ito in an order whose neighbours stay far apart under deuteranopia (Machado 2009
+# simulation, CIELAB distance >= 70 between adjacent segments; tests/test_figures_cvd.py):
+# in the plain order green and reddish purple meet and look alike to a deuteranope.
+NOMINAL_ORDER = [
+    "#0072B2",
+    "#D55E00",
+    "#56B4E9",
+    "#E69F00",
+    "#CC79A7",
+    "#F0E442",
+    "#009E73",
+    "#000000",
+]
 CHOSEN = "Vald"
 
 
@@ -156,7 +171,7 @@ def ordinal_palette(n: int) -> list[str]:
 
 def nominal_palette(n: int) -> list[str]:
     """n colours for unordered categories (Okabe-Ito; repeats past eight)."""
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+    return [NOMINAL_ORDER[i % len(NOMINAL_ORDER)] for i in range(n)]
 
 
 def _new_figure(title: str, height: float, demo: bool) -> tuple[Figure, Axes]:
@@ -219,9 +234,10 @@ def _legend(fig: Figure, ax: Axes, fontsize: float = 7) -> None:
 
 def save_svg(fig: Figure, path: str | Path) -> None:
     """Write a figure as SVG with nothing that varies between runs."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with rc_context(RC):
-        fig.savefig(path, format="svg", metadata=SVG_METADATA)
+    from enkat.atomic import atomic_path
+
+    with rc_context(RC), atomic_path(path) as tmp:
+        fig.savefig(tmp, format="svg", metadata=SVG_METADATA)
 
 
 # --- data shaping ----------------------------------------------------------------------------
@@ -249,6 +265,9 @@ def bar_rows(totals: pd.DataFrame) -> pd.DataFrame:
         rows = totals.copy()
         rows["label"] = rows["variable_label"] + ": " + rows["category"]
     return rows
+
+
+EMPTY_FIGURE = "Alla uppgifter i figuren är för få för att redovisas."
 
 
 def _visible(frame: pd.DataFrame) -> pd.DataFrame:
@@ -293,7 +312,7 @@ def describe_stacked(estimates: pd.DataFrame) -> str:
     """Where the first and the last answer category were most and least common."""
     totals = _visible(estimates[estimates["group"] == TOTAL])
     if totals.empty:
-        return "Alla uppgifter i figuren är för få för att redovisas."
+        return EMPTY_FIGURE
     categories = _ordered(totals["category"])
     sentences = []
     for category in dict.fromkeys([categories[0], categories[-1]]):
@@ -324,6 +343,11 @@ def draw_bars(estimates: pd.DataFrame, title: str, demo: bool) -> Figure:
     rows = bar_rows(estimates)
     labels = _ordered(rows["label"])
     n_groups = len(groups)
+    if n_groups == 0 or not labels:  # every cell suppressed, Totalt too (base below min_base)
+        fig, ax = _new_figure(title, 1.6, demo)
+        ax.text(0.5, 0.5, EMPTY_FIGURE, ha="center", va="center", fontsize=8)
+        ax.set_axis_off()
+        return fig
     slot = 0.8 / n_groups
     height = 1.2 + len(labels) * max(0.35, 0.22 * n_groups) + (0.3 if n_groups > 1 else 0)
     fig, ax = _new_figure(title, height, demo)
@@ -368,7 +392,7 @@ def describe_bars(estimates: pd.DataFrame) -> str:
     rows = bar_rows(_visible(estimates))
     totals = rows[rows["group"] == TOTAL].set_index("label")["estimate"]
     if totals.empty:
-        return "Alla uppgifter i figuren är för få för att redovisas."
+        return EMPTY_FIGURE
     high, hv, low, lv = _extremes(totals)
     multiple = set(estimates["category"]) <= {CHOSEN, "Ej vald"}
     sentences = [
@@ -566,5 +590,7 @@ def make_figure(
     description = describe(table)
     if demo:
         description += " " + DEMO_SENTENCE
-    Path(txt_out).write_text(description + "\n", encoding="utf-8")
+    from enkat.atomic import write_text_atomic
+
+    write_text_atomic(txt_out, description + "\n")
     return description

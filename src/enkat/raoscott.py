@@ -9,10 +9,12 @@ falls in are dropped, as R's `factor()` does. See docs/methods.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse, special
 
+from enkat.calibration import adjusted_covariance
 from enkat.design import Design
 
 
@@ -68,6 +70,8 @@ def cell_covariance(
         b_h = np.bincount(h_c, weights=B, minlength=H)
     within = (AtSA - np.outer(AtSB, m) - np.outer(m, AtSB) + BtSB * np.outer(m, m)) / W**2
     S1 = (a_h - b_h[:, None] * m[None, :]) / W
+    if design.calibration is not None:  # residuals of the calibration model (enkat.calibration)
+        within, S1 = adjusted_covariance(design, keep, w, j, n_cells, W, m, scale, within, S1)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(n_h > 1, scale / n_h, 0.0)
     between = S1.T @ (S1 * factor[:, None])
@@ -100,11 +104,14 @@ def _cells(rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> tuple[np.nda
     return np.append(cell.ravel(), -1)[raw], nr, nc
 
 
-def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
+def rao_scott(
+    design: Design, rows: np.ndarray, cols: np.ndarray, replicates: Any = None
+) -> RaoScott:
     """`svychisq(~row + col, subset(design, domain), statistic="F")`.
 
     `rows` and `cols` are category indices per design row, -1 outside the domain (a row is
-    in the domain when both are >= 0).
+    in the domain when both are >= 0). With `replicates` (enkat.replicates) the covariance
+    and nu are those of the replicate design (`svychisq` on an `as.svrepdesign()`).
     """
     r_all = np.asarray(rows, dtype=np.int64)
     c_all = np.asarray(cols, dtype=np.int64)
@@ -113,11 +120,20 @@ def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
     if nr < 2 or nc < 2:
         return NO_TEST
     J = nr * nc
-    m, V = cell_covariance(design, cells, J)
     N = float(keep.sum())
-    psus = np.bincount(design.psu[keep], minlength=design.psu_stratum.size) > 0
-    strata = np.bincount(design.psu_stratum[psus], minlength=design.n_psu.size) > 0
-    nu = float(psus.sum() - strata.sum())
+    if replicates is not None:
+        from enkat.replicates import replicate_cell_covariance
+
+        m, V, nu = replicate_cell_covariance(design, replicates, cells, J)
+    else:
+        m, V = cell_covariance(design, cells, J)
+        psus = np.bincount(design.psu[keep], minlength=design.psu_stratum.size) > 0
+        strata = np.bincount(design.psu_stratum[psus], minlength=design.n_psu.size) > 0
+        nu = float(psus.sum() - strata.sum())
+    if design.calibration is not None and replicates is None:
+        # R keeps every row of a calibrated design in subset(), and svychisq counts the
+        # PSUs and strata of all of them
+        nu = float(design.psu_stratum.size - np.count_nonzero(design.n_psu))
 
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
@@ -134,13 +150,22 @@ def rao_scott(design: Design, rows: np.ndarray, cols: np.ndarray) -> RaoScott:
         inv_m = np.where(m == 0, 0.0, 1 / m)
     denom = C.T @ (inv_m[:, None] / N * C)
     numr = C.T @ (inv_m[:, None] * V * inv_m[None, :]) @ C
-    delta = np.linalg.solve(denom, numr)
+    try:
+        delta = np.linalg.solve(denom, numr)
+    except np.linalg.LinAlgError:  # a singular margin (a weight sum of 0): no test
+        return NO_TEST
     trace = float(np.trace(delta))
-    d0 = trace**2 / float(np.trace(delta @ delta))
+    trace_sq = float(np.trace(delta @ delta))
 
     table = m.reshape(nc, nr).T
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
-    pearson = float(N * ((table - expected) ** 2 / expected).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = float(N * ((table - expected) ** 2 / expected).sum())
+    if not (np.isfinite(trace) and trace > 0 and trace_sq > 0):
+        # No sampling variance: every unit answered in a census (100 % response, fpc 1),
+        # so the table is the population's and there is nothing to test.
+        return RaoScott(np.nan, np.nan, np.nan, np.nan, pearson)
+    d0 = trace**2 / trace_sq
     statistic = pearson / trace
     ddf = d0 * nu
     p_value = f_sf(statistic, d0, ddf) if ddf > 0 else np.nan

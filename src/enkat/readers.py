@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from enkat import text as text_rules
 from enkat.errors import EnkatError
 
 MB = 1024 * 1024
@@ -28,8 +29,6 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 SAV_SUFFIXES = {".sav", ".zsav"}
-_INTEGRAL = re.compile(r"^(-?\d+)\.0+$")
-_UTF8_LATIN = re.compile(rb"\xc3[\x80-\xbf]")  # UTF-8 of the letters U+00C0-U+00FF (å, ä, ö, é)
 
 
 @dataclass
@@ -46,10 +45,17 @@ class RawTable:
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits from config `limits` (megabytes)."""
+    """Size limits from config `limits`: megabytes, columns, data rows, line length.
+
+    Checked before the data is parsed, so that a hostile or broken export (100 000 columns,
+    one endless line) stops with a message instead of exhausting memory.
+    """
 
     max_input_mb: float = 512
     max_xlsx_uncompressed_mb: float = 1024
+    max_columns: int = 2000
+    max_rows: int = 10_000_000
+    max_line_length: int = 1_000_000
 
     @classmethod
     def from_config(cls, limits: Mapping[str, Any] | None) -> Limits:
@@ -57,6 +63,76 @@ class Limits:
         return cls(
             float(limits.get("max_input_mb", 512)),
             float(limits.get("max_xlsx_uncompressed_mb", 1024)),
+            int(limits.get("max_columns", 2000)),
+            int(limits.get("max_rows", 10_000_000)),
+            int(limits.get("max_line_length", 1_000_000)),
+        )
+
+
+def limit_error(
+    what: str, file: str, value: str, limit: str, key: str, row: int | None = None
+) -> EnkatError:
+    """The error for an input past one of the configured limits."""
+    return EnkatError(
+        f"the input file has more {what} than the configured limit",
+        file=file,
+        row=row,
+        value=value,
+        expected=f"at most {limit} (limits.{key})",
+        hint=f"check the export; raise limits.{key} in config/config.yaml if the file is genuine",
+    )
+
+
+def check_text_limits(raw: bytes, file: str, limits: Limits) -> None:
+    """Line length and number of lines of a text export, in 64 MB chunks (no copy)."""
+    view = np.frombuffer(raw, dtype=np.uint8)
+    chunk = 64 * MB
+    start = 0  # offset where the current line began
+    lines = 0
+    for offset in range(0, len(view), chunk):
+        ends = np.flatnonzero(view[offset : offset + chunk] == 10) + offset
+        if len(ends):
+            lengths = np.diff(ends, prepend=start)
+            if start != 0 or offset != 0:
+                lengths[0] = ends[0] - start
+            longest = int(np.argmax(lengths))
+            if lengths[longest] > limits.max_line_length:
+                raise limit_error(
+                    "characters in a line",
+                    file,
+                    f"{int(lengths[longest])} bytes in one line",
+                    f"{limits.max_line_length} characters",
+                    "max_line_length",
+                    row=lines + longest + 1,
+                )
+            lines += len(ends)
+            start = int(ends[-1]) + 1
+    if len(view) - start > limits.max_line_length:
+        raise limit_error(
+            "characters in a line",
+            file,
+            f"{len(view) - start} bytes in one line",
+            f"{limits.max_line_length} characters",
+            "max_line_length",
+            row=lines + 1,
+        )
+    data_rows = lines - 1 + (1 if len(view) > start else 0)
+    if data_rows > limits.max_rows:
+        raise limit_error(
+            "rows", file, f"{data_rows} data rows", f"{limits.max_rows} rows", "max_rows"
+        )
+
+
+def check_width(width: int, file: str, limits: Limits) -> None:
+    """The number of columns, before any column is allocated."""
+    if width > limits.max_columns:
+        raise limit_error(
+            "columns",
+            file,
+            f"{width} columns",
+            f"{limits.max_columns} columns",
+            "max_columns",
+            row=1,
         )
 
 
@@ -90,8 +166,8 @@ def read_input(
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, sheet=sheet, limits=limits)
     if suffix in SAV_SUFFIXES:
-        return read_sav(path)
-    return read_csv(path, encoding=encoding, delimiter=delimiter)
+        return read_sav(path, limits=limits)
+    return read_csv(path, encoding=encoding, delimiter=delimiter, limits=limits)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -104,8 +180,10 @@ def _row_of_offset(raw: bytes, offset: int) -> int:
 def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Text and encoding name: UTF-8 (with or without BOM) first, then Windows-1252.
 
-    A file with valid UTF-8 letters and also bytes that are not UTF-8 is mixed (pasted
-    together from two tools) and refused, since no single decoding reads it right.
+    A file in which two encodings appear (rows pasted together from two tools) is refused,
+    since no single decoding reads it right: the error names the first row and column
+    where the second encoding appears, and shows that cell read both ways. So is UTF-8
+    text that was garbled before it was saved ("â€“" for "–"): no mojibake gets through.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise EnkatError(
@@ -116,7 +194,7 @@ def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str
         )
     if encoding:
         try:
-            return raw.decode(encoding), encoding
+            text = raw.decode(encoding)
         except LookupError:
             raise EnkatError(
                 "unknown encoding in config",
@@ -129,11 +207,13 @@ def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str
             raise EnkatError(
                 f"the file is not valid {encoding}",
                 file=file,
-                row=_row_of_offset(raw, err.start),
+                row=_row_of_offset(raw, err.start + _bom_shift(raw, encoding)),
                 value=raw[err.start : err.start + 4],
                 expected=f"text in {encoding} (sources.<source>.encoding)",
                 hint="remove the encoding setting to let enkat detect it, or re-save the file",
             ) from None
+        _check_mojibake(raw, text, encoding, file)
+        return text, encoding
     if b"\x00" in raw:
         raise EnkatError(
             "the file holds NUL bytes: it is not a text (CSV) file",
@@ -142,22 +222,22 @@ def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str
             expected="a CSV file in UTF-8, UTF-8 with BOM or Windows-1252",
             hint="export the data as CSV, or give the file an .xlsx/.sav suffix",
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as err:
-            return _mixed(raw, err, file)
+    if raw.isascii():
+        return raw.decode("ascii"), "utf-8"
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    used = "utf-8-sig" if bom else "utf-8"
     try:
-        return raw.decode("utf-8"), "utf-8"
+        text = raw.decode(used)
     except UnicodeDecodeError as err:
-        if re.search(rb"[\xc2-\xf4][\x80-\xbf]+", raw[: err.start]):
-            return _mixed(raw, err, file)
-        # UTF-8 letters after the Windows-1252 part: "ä" in UTF-8 is the bytes c3 a4, which
-        # Windows-1252 would read as "Ã¤" (Ã followed by a symbol: not Swedish text).
-        if re.search(_UTF8_LATIN, raw[err.start :]):
-            return _mixed(raw, err, file)
+        offset = err.start + (3 if bom else 0)  # utf-8-sig counts from after the BOM
+        if bom or _UTF8_SEQ.search(raw, 0, offset):
+            # UTF-8 first: the second encoding starts at the first byte that is not UTF-8.
+            _mixed(raw, offset, "utf-8", file)
+    else:
+        _check_mojibake(raw, text, used, file)
+        return text, used
     try:
-        return raw.decode("cp1252"), "cp1252"
+        text = raw.decode("cp1252")
     except UnicodeDecodeError as err:
         raise EnkatError(
             "the file has bytes that are neither UTF-8 nor Windows-1252",
@@ -167,17 +247,122 @@ def decode(raw: bytes, file: str, encoding: str | None = None) -> tuple[str, str
             expected="text in UTF-8, UTF-8 with BOM or Windows-1252",
             hint="open the file in a text editor and save it as CSV UTF-8",
         ) from None
+    # Windows-1252 first: UTF-8 rows after it read as mojibake ("Ã¤" for "ä").
+    _check_mojibake(raw, text, "cp1252", file)
+    return text, "cp1252"
 
 
-def _mixed(raw: bytes, err: UnicodeDecodeError, file: str) -> tuple[str, str]:
+_UTF8_SEQ = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_READINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def _bom_shift(raw: bytes, encoding: str) -> int:
+    sig = encoding.replace("_", "-").lower() == "utf-8-sig"
+    return 3 if sig and raw.startswith(b"\xef\xbb\xbf") else 0
+
+
+def _check_mojibake(raw: bytes, text: str, used: str, file: str) -> None:
+    """UTF-8 bytes read as Windows-1252 in the decoded text: a second encoding (cp1252
+    files) or text garbled before it was saved (UTF-8 files)."""
+    if text.isascii():
+        return
+    found = text_rules.find_mojibake(text)
+    if found is None:
+        return
+    pos = found[0]
+    if _READINGS.get(used.replace("_", "-").lower()) == "Windows-1252":
+        _mixed(raw, pos, "cp1252", file)  # one byte per character: pos is the byte offset
+    row, column, cell = locate(text, pos)
     raise EnkatError(
-        "the file mixes encodings: UTF-8 text and bytes that are not UTF-8",
+        "a value is garbled: UTF-8 text that was read as Windows-1252 before it was saved",
         file=file,
-        row=_row_of_offset(raw, err.start),
-        value=raw[err.start : err.start + 4],
-        expected="one encoding throughout (UTF-8, UTF-8 with BOM or Windows-1252)",
-        hint="the rows were probably pasted from two exports; re-export or re-save as CSV UTF-8",
+        row=row,
+        column=column,
+        value=cell,
+        expected="text as it was written, e.g. 'å', 'ä', 'ö', '–' (not 'Ã¥', 'Ã¤', 'â€“')",
+        hint="correct the cell in the source system, or re-export; the value reads "
+        f"{text_rules.repair(cell)!r} when repaired",
+    )
+
+
+def locate(text: str, pos: int, delim: str | None = None) -> tuple[int, str | None, str]:
+    """The spreadsheet row (header = 1), column name and cell text at character `pos`."""
+    header_line = text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+    delim = delim or sniff_delimiter(header_line)
+    line = text.count("\n", 0, pos) + 1
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    physical = text[line_start : len(text) if line_end < 0 else line_end].rstrip("\r")
+    try:
+        header = next(csv.reader([header_line], delimiter=delim))
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        row = 0
+        start_line = 1
+        for row, record in enumerate(reader, start=1):  # noqa: B007 - row is used below
+            if reader.line_num >= line:
+                break
+            start_line = reader.line_num + 1
+        if start_line != line:  # inside a cell that spans lines
+            return row, None, physical
+        cells = next(csv.reader([physical], delimiter=delim))
+        index = len(next(csv.reader([text[line_start:pos] + "x"], delimiter=delim))) - 1
+        column = header[index].strip() if index < len(header) else f"column {index + 1}"
+        return row, column, cells[index] if index < len(cells) else physical
+    except (csv.Error, StopIteration):
+        return line, None, physical
+
+
+def _mixed(raw: bytes, offset: int, first: str, file: str) -> None:
+    """Two encodings in one file: where the second starts, that cell read both ways."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    line_end = raw.find(b"\n", offset)
+    line = raw[line_start : len(raw) if line_end < 0 else line_end]
+    utf8 = line.decode("utf-8", errors="replace")
+    cp = line.decode("cp1252", errors="replace")
+    # the file up to that line in the first encoding, the line itself as Windows-1252 (one
+    # character per byte; delimiters and quotes are ASCII, so the cells split the same)
+    prefix = raw[:line_start].decode(first, errors="replace")
+    text = prefix + cp
+    row, column, _ = locate(text, len(prefix) + offset - line_start)
+    readings = _cells(utf8, cp, column, text)
+    second = "UTF-8" if first == "cp1252" else "Windows-1252"
+    message = (
+        "the file mixes encodings: UTF-8 text and bytes that are not UTF-8"
+        if first == "utf-8"
+        else "the file mixes encodings: Windows-1252 text and UTF-8 bytes"
+    )
+    raise EnkatError(
+        message,
+        file=file,
+        row=row,
+        column=column,
+        value=readings[1] if first == "utf-8" else readings[0],
+        expected=f"one encoding throughout; this cell is the first in {second}",
+        hint="the rows were probably pasted from two exports; re-export, or re-save the "
+        "whole file as CSV UTF-8",
+        extra=[
+            f"read as UTF-8:        {readings[0]!r}",
+            f"read as Windows-1252: {readings[1]!r}",
+        ],
     ) from None
+
+
+def _cells(utf8: str, cp: str, column: str | None, text: str) -> tuple[str, str]:
+    """The cell of `column` in both readings of one line (the whole lines if unknown)."""
+    if column is None:
+        return utf8.rstrip("\r"), cp.rstrip("\r")
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    delim = sniff_delimiter(header_line)
+    try:
+        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+        index = header.index(column)
+        a = next(csv.reader([utf8.rstrip("\r")], delimiter=delim))
+        b = next(csv.reader([cp.rstrip("\r")], delimiter=delim))
+        return a[index], b[index]
+    except (csv.Error, StopIteration, ValueError, IndexError):
+        return utf8.rstrip("\r"), cp.rstrip("\r")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -189,11 +374,17 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def read_csv(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limits: Limits | None = None,
 ) -> RawTable:
     """Read a delimited text export; encoding and delimiter sniffed unless configured."""
     file = str(path)
     raw = Path(path).read_bytes()
+    limits = limits or Limits()
+    check_text_limits(raw, file, limits)
     text, used = decode(raw, file, encoding)
     text = text.lstrip("\ufeff")
     if not text.strip():
@@ -216,12 +407,16 @@ def read_csv(
             expected="column names separated by comma, semicolon or tab",
             hint="check quotes and line ends in the first row",
         ) from None
-    header = [h.strip() for h in header]
+    check_width(len(header), file, limits)
+    header = [text_rules.normalise(h).strip() for h in header]
+    _check_title(text, header, delimiter, file)
     _check_header(header, file, delim)
     # pyarrow reads UTF-8 bytes: pass the file's own bytes when they are UTF-8 already.
     body = raw if used == "utf-8" else text.encode("utf-8")
     del raw
     data = _parse_csv(body, text, header, delim, file)
+    if not text.isascii():
+        data = text_rules.normalise_frame(data)
     if data.empty:
         raise EnkatError(
             "the file has a header but no data rows",
@@ -231,6 +426,34 @@ def read_csv(
             hint="check that the export included the answers",
         )
     return RawTable(data, file, "csv")
+
+
+def _check_title(text: str, header: list[str], delimiter: str | None, file: str) -> None:
+    """A title line above the header ("Handläggarenkät april 2022") is named as such, not
+    reported as a one-column file, an empty header cell or a ragged row."""
+    lines = [line.rstrip("\r") for line in text.split("\n", 4)[1:4]]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return
+    delim = delimiter or sniff_delimiter(lines[0])
+    try:
+        rows = [next(csv.reader([line], delimiter=delim)) for line in lines]
+    except (csv.Error, StopIteration):
+        return
+    width = len(rows[0])
+    filled = [h for h in header if h]
+    padded = len(filled) <= 1 and sum(1 for c in rows[0] if c.strip()) >= 2
+    narrow = len(header) < width and len(rows) > 1 and len(rows[1]) == width
+    title = width >= 2 and (padded or narrow)
+    if title:
+        raise EnkatError(
+            "the first row looks like a title, not the header",
+            file=file,
+            row=1,
+            value=text.split("\n", 1)[0].rstrip("\r"),
+            expected=f"column names on row 1 (row 2 has {width} cells)",
+            hint="delete the rows above the header, so that the column names are on row 1",
+        )
 
 
 def _check_header(header: list[str], file: str, delim: str) -> None:
@@ -258,6 +481,7 @@ def _check_names(header: list[str], file: str) -> None:
                 hint="name the column or delete it",
             )
     seen: set[str] = set()
+    folded: dict[str, str] = {}
     for name in header:
         if name in seen:
             raise EnkatError(
@@ -269,6 +493,17 @@ def _check_names(header: list[str], file: str) -> None:
                 hint="rename or delete one of the columns",
             )
         seen.add(name)
+        other = folded.setdefault(name.casefold(), name)
+        if other != name:  # "Q1" and "q1": config names one, and which is meant is a guess
+            raise EnkatError(
+                "two column names differ only in upper and lower case",
+                file=file,
+                row=1,
+                column=name,
+                value=f"{other!r} and {name!r}",
+                expected="column names that differ in more than case",
+                hint="rename or delete one of the two columns",
+            )
 
 
 def _parse_csv(body: bytes, text: str, header: list[str], delim: str, file: str) -> pd.DataFrame:
@@ -297,8 +532,20 @@ def _parse_csv(body: bytes, text: str, header: list[str], delim: str, file: str)
         ) from None
     data = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     data = data.astype("string")
-    data.index = pd.RangeIndex(2, len(data) + 2, name="row")
+    data.index = _row_numbers(text, delim, len(data))
     return data.dropna(how="all")
+
+
+def _row_numbers(text: str, delim: str, n: int) -> pd.Index:
+    """Spreadsheet row numbers of the parsed records: pyarrow skips empty lines, which a
+    spreadsheet shows as rows, so after an empty line the numbers come from csv."""
+    if not re.search(r"\n\r?\n", text.rstrip("\r\n")):
+        return pd.RangeIndex(2, n + 2, name="row")
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    numbers = [number for number, record in enumerate(reader, start=1) if record][1:]
+    if len(numbers) != n:  # a cell holding an empty line: the records are the rows
+        return pd.RangeIndex(2, n + 2, name="row")
+    return pd.Index(numbers, name="row")
 
 
 def _raise_ragged(text: str, width: int, delim: str, file: str) -> None:
@@ -403,7 +650,7 @@ def read_xlsx(
             hint="re-save the workbook in Excel or LibreOffice",
         ) from None
     try:
-        return _read_sheet(wb, path, sheet)
+        return _read_sheet(wb, path, sheet, limits)
     except DefusedXmlException:
         raise _hostile_xml(file) from None
     except EnkatError:
@@ -429,9 +676,10 @@ def _hostile_xml(file: str, part: str | None = None) -> EnkatError:
     )
 
 
-def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
+def _read_sheet(wb: Any, path: Path, sheet: str | None, limits: Limits | None = None) -> RawTable:
     from openpyxl.utils import get_column_letter
 
+    limits = limits or Limits()
     file = str(path)
     names = tuple(wb.sheetnames)
     if sheet is not None and sheet not in names:
@@ -446,7 +694,15 @@ def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
     rows: list[list[Any]] = []
     numbers: list[int] = []
     dates: dict[int, int] = {}
+    width_declared = _declared_width(ws)
+    if width_declared is not None:
+        check_width(width_declared, file, limits)
     for number, cells in enumerate(ws.iter_rows(), start=1):
+        check_width(len(cells), file, limits)
+        if number - 1 > limits.max_rows:
+            raise limit_error(
+                "rows", file, f"more than {limits.max_rows}", f"{limits.max_rows} rows", "max_rows"
+            )
         values = []
         for pos, cell in enumerate(cells):
             value = cell.value
@@ -498,6 +754,17 @@ def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
     ):
         header_cells.pop()
     width = len(header_cells)
+    hidden = _hidden_rows(path, ws) & set(numbers)
+    if hidden:
+        first = min(hidden)
+        raise EnkatError(
+            f"the {where} has hidden rows that hold data",
+            file=file,
+            row=first,
+            value=f"{len(hidden)} hidden row(s), the first row {first}",
+            expected="every data row visible (a hidden row may be data someone meant to drop)",
+            hint="unhide the rows in Excel or LibreOffice, then delete the ones that are not data",
+        )
     merged = _merged_header(path, ws)
     if merged:
         raise EnkatError(
@@ -508,7 +775,9 @@ def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
             expected="one column name per cell on row 1",
             hint="unmerge the header cells and give every column its own name",
         )
-    header = [("" if h is None else _cell_text(h)).strip() for h in header_cells]
+    header = [
+        text_rules.normalise("" if h is None else _cell_text(h)).strip() for h in header_cells
+    ]
     _check_names(header, file)
     if len(rows) == 1:
         others = [n for n in names if n != ws.title]
@@ -528,8 +797,36 @@ def _read_sheet(wb: Any, path: Path, sheet: str | None) -> RawTable:
     data = pd.DataFrame(body, columns=header, dtype=object)
     data = data.apply(_to_text)
     data.index = pd.Index(numbers[1:], name="row")
+    data = text_rules.normalise_frame(data)
+    _check_cells(data, file)
     date_cols = {header[pos]: row for pos, row in dates.items() if pos < width and row > 1}
     return RawTable(data, file, "xlsx", dates=date_cols, sheets=names)
+
+
+def _declared_width(ws: Any) -> int | None:
+    """The sheet's column count from its dimension record (cheap; None if not given)."""
+    try:
+        width = ws.max_column
+    except Exception:  # a missing or odd <dimension> tag: the rows are checked one by one
+        return None
+    return int(width) if isinstance(width, int) else None
+
+
+def _hidden_rows(path: Path, ws: Any) -> set[int]:
+    """Row numbers marked hidden in the sheet XML (read-only sheets do not expose them)."""
+    from defusedxml.ElementTree import iterparse
+
+    sheet_path = getattr(ws, "_worksheet_path", None)
+    if not sheet_path:
+        return set()
+    hidden: set[int] = set()
+    with zipfile.ZipFile(path) as zf, zf.open(sheet_path.lstrip("/")) as fh:
+        for _, elem in iterparse(fh):
+            if elem.tag.endswith("}row"):
+                if elem.get("hidden") in ("1", "true") and (elem.get("r") or "").isdigit():
+                    hidden.add(int(elem.get("r") or 0))
+                elem.clear()
+    return hidden
 
 
 def _merged_header(path: Path, ws: Any) -> str | None:
@@ -569,7 +866,7 @@ def _to_text(column: pd.Series) -> pd.Series:
 # --- SPSS ------------------------------------------------------------------------------------
 
 
-def read_sav(path: str | Path) -> RawTable:
+def read_sav(path: str | Path, limits: Limits | None = None) -> RawTable:
     """Read an SPSS file: codes as strings, value labels kept for mapping and messages.
 
     ReadStat (C) is run in a child process: a damaged or hostile .sav can crash it with a
@@ -582,7 +879,7 @@ def read_sav(path: str | Path) -> RawTable:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_sav_child, args=(file, send), daemon=True)
+    child = ctx.Process(target=_sav_child, args=(file, send, limits or Limits()), daemon=True)
     child.start()
     send.close()
     try:
@@ -603,16 +900,47 @@ def read_sav(path: str | Path) -> RawTable:
         raise EnkatError(**result["error"])
     data = pd.DataFrame(result["data"], dtype="string")
     data.index = pd.RangeIndex(2, len(data) + 2, name="row")
-    return RawTable(data, file, "sav", value_labels=result["labels"], dates=result["dates"])
+    data = text_rules.normalise_frame(data)
+    _check_cells(data, file)
+    labels = {
+        text_rules.normalise(col): {
+            text_rules.normalise(code): text_rules.normalise(label)
+            for code, label in mapping.items()
+        }
+        for col, mapping in result["labels"].items()
+    }
+    dates = {text_rules.normalise(col): row for col, row in result["dates"].items()}
+    return RawTable(data, file, "sav", value_labels=labels, dates=dates)
 
 
-def _sav_child(file: str, send: Any) -> None:
+def _check_cells(data: pd.DataFrame, file: str) -> None:
+    """XLSX and SPSS cells are text already: refuse one garbled by a wrong decoding."""
+    for column in data.columns:
+        for value in pd.unique(data[column].dropna()):
+            value = str(value)
+            if value.isascii() or text_rules.find_mojibake(value) is None:
+                continue
+            row = int(data.index[(data[column] == value).fillna(False).to_numpy(dtype=bool)][0])
+            raise EnkatError(
+                "a value is garbled: UTF-8 text that was read as Windows-1252 before it was saved",
+                file=file,
+                row=row,
+                column=str(column),
+                value=value,
+                expected="text as it was written, e.g. 'å', 'ä', 'ö', '–' (not 'Ã¥', 'Ã¤', 'â€“')",
+                hint="correct the cell in the source system, or re-export; the value reads "
+                f"{text_rules.repair(value)!r} when repaired",
+            )
+
+
+def _sav_child(file: str, send: Any, limits: Limits | None = None) -> None:
     """In the child process: read the file and send plain data (or the error's fields)."""
     import dataclasses
     import faulthandler
 
     faulthandler.disable()  # a crash here is reported by the parent, not as a stack dump
     try:
+        _check_sav_limits(file, limits or Limits())
         data, labels, dates = _parse_sav(file)
         result: dict[str, Any] = {
             "data": {name: data[name].to_numpy(dtype=object) for name in data.columns},
@@ -632,6 +960,21 @@ def _sav_child(file: str, send: Any) -> None:
         }
     send.send(result)
     send.close()
+
+
+def _check_sav_limits(file: str, limits: Limits) -> None:
+    """Variables and cases of an SPSS file from its header, before any data is read."""
+    import pyreadstat
+
+    try:
+        _, head = pyreadstat.read_sav(file, metadataonly=True)
+    except Exception:  # a damaged file: _parse_sav reports it as such
+        return
+    check_width(int(head.number_columns or 0), file, limits)
+    if head.number_rows is not None and head.number_rows > limits.max_rows:
+        raise limit_error(
+            "rows", file, f"{head.number_rows} cases", f"{limits.max_rows} rows", "max_rows"
+        )
 
 
 def _parse_sav(file: str) -> tuple[pd.DataFrame, dict[str, dict[str, str]], dict[str, int]]:
@@ -660,9 +1003,3 @@ def _parse_sav(file: str) -> tuple[pd.DataFrame, dict[str, dict[str, str]], dict
         for col, mapping in (meta.variable_value_labels or {}).items()
     }
     return data, labels, dates
-
-
-def normalise_code(value: str) -> str:
-    """'1.0' -> '1': a code typed or exported as a float is the integer code."""
-    match = _INTEGRAL.match(value)
-    return match.group(1) if match else value

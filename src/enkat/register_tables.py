@@ -30,6 +30,7 @@ import pandas as pd
 
 from enkat.analysis_files import require_columns
 from enkat.errors import EnkatError
+from enkat.fmt import group_var_label
 from enkat.register_specs import INPUT_COLUMNS
 
 REGISTER_COLUMNS = [
@@ -269,8 +270,11 @@ def customer_response(
     visits: pd.DataFrame,
     table_id: str,
     office_types: Mapping[str, str],
+    by: str = "office_type",
 ) -> pd.DataFrame:
-    """KUND_SVAR: answers, visits and answers per visit by wave and office type.
+    """KUND_SVAR: answers, visits and answers per visit by wave and a register variable
+    (the catalogue entry's `by`: office type unless it names another visits column, such as
+    region or area; office types in config order, other values sorted).
 
     The visits file holds, per wave, offices' visits during the survey period; answers
     from an office not in it for that wave cannot be related to visits and are an input
@@ -279,11 +283,13 @@ def customer_response(
     surveyed must not dilute the rate (the rule of `nonresponse_customers.csv`).
     """
     _require(customers, ["respondent_id", "office_id", "wave", "office_type"], "customers")
-    _require(visits, ["office_id", "wave", "visits", "office_type"], "visits")
+    _require(visits, ["office_id", "wave", "visits", "office_type", by], "visits")
     labels = list(office_types.values())
     _check_office_types(visits, labels, "visits")
+    if by != "office_type":
+        labels = sorted(str(v) for v in pd.unique(visits[by].dropna().astype(str)))
     answers = customers[["office_id", "wave"]]
-    surveyed = visits[["office_id", "wave", "office_type"]].astype(str)
+    surveyed = visits[list(dict.fromkeys(["office_id", "wave", by]))].astype(str)
     surveyed["visits"] = pd.to_numeric(visits["visits"], errors="coerce").to_numpy(dtype=float)
     # Answers counted per office and wave first: a million rows become a few hundred pairs.
     counts = answers.groupby(["office_id", "wave"], observed=True, dropna=False).size()
@@ -306,7 +312,7 @@ def customer_response(
             hint="add the office's visits for the wave to the visits source",
         )
     waves = sorted(joined["wave"].unique())
-    key = ["wave", "office_type"]
+    key = ["wave", by]
     per_type = joined.groupby(key).agg(
         offices=("office_id", "nunique"), answers=("answers", "sum"), visits=("visits", "sum")
     )
@@ -317,12 +323,13 @@ def customer_response(
     order = pd.MultiIndex.from_product([waves, [*labels, TOTAL]], names=key)
     wide = wide.reindex(order).dropna(how="all")
     wide["response_rate"] = wide["answers"] / wide["visits"].where(wide["visits"] > 0)
-    wide = wide.reset_index().rename(columns={"wave": "group", "office_type": "row"})
+    wide = wide.reset_index().rename(columns={"wave": "group", by: "row"})
+    label = group_var_label(by)
     return _long(
         wide,
         table_id,
-        "Per omgång och kontorstyp",
-        "Kontorstyp",
+        f"Per omgång och {label.lower()}",
+        label,
         ["offices", "answers", "visits", "response_rate"],
         "Omgång",
     )
@@ -334,8 +341,10 @@ def build_register_table(
     sources: Mapping[str, pd.DataFrame],
     office_types: Mapping[str, str],
     standard_costs: Mapping[str, float] | None = None,
+    by: str | None = None,
 ) -> pd.DataFrame:
-    """Run one catalogue register analysis on the processed frames it needs."""
+    """Run one catalogue register analysis on the processed frames it needs (`by`: the
+    entry's register variable, for customer_response)."""
     costs = standard_costs or {}
     analyses: dict[str, Callable[[], pd.DataFrame]] = {
         "cost_per_visit": lambda: cost_per_visit(
@@ -346,9 +355,18 @@ def build_register_table(
         ),
         "errand_solutions": lambda: errand_solutions(sources["errands"], table_id),
         "customer_response": lambda: customer_response(
-            sources["customers"], sources["visits"], table_id, office_types
+            sources["customers"], sources["visits"], table_id, office_types, by or "office_type"
         ),
     }
+    if by and analysis != "customer_response":
+        raise EnkatError(
+            "only the customer_response register table takes a by variable",
+            file="config/tables.yaml",
+            column="by",
+            value=by,
+            expected="no by for " + analysis,
+            hint=f"remove `by` from table {table_id}",
+        )
     if analysis not in analyses:
         raise EnkatError(
             "unknown register analysis",
@@ -368,12 +386,18 @@ def write_register_table(
     output: str | Path,
     office_types: Mapping[str, str],
     standard_costs: Mapping[str, float] | None = None,
+    by: str | None = None,
 ) -> None:
     """Read the processed files, build the table and write its long CSV."""
     sources = {key: _read(key, path) for key, path in inputs.items()}
-    table = build_register_table(table_id, analysis, sources, office_types, standard_costs)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False, lineterminator="\n")
+    table = build_register_table(table_id, analysis, sources, office_types, standard_costs, by)
+    from enkat.atomic import atomic_path
+    from enkat.csvsafe import neutralise
+    from enkat.text import check_distinct
+
+    check_distinct(table, output)  # no two categories that print the same (issue 14)
+    with atomic_path(output) as tmp:  # complete or not at all; formula-like text neutralised
+        neutralise(table).to_csv(tmp, index=False, lineterminator="\n")
 
 
 def _read(key: str, path: str | Path) -> pd.DataFrame:
@@ -392,7 +416,11 @@ def _read(key: str, path: str | Path) -> pd.DataFrame:
 def read_register_table(path: str | Path) -> pd.DataFrame:
     """Read a register table CSV with its string columns kept as strings."""
     text_columns = {c: str for c in REGISTER_COLUMNS if c != "value"}
-    table = pd.read_csv(path, dtype=text_columns, keep_default_na=False)
+    from enkat.csvsafe import restore
+
+    table = restore(
+        pd.read_csv(path, dtype=text_columns, keep_default_na=False, lineterminator="\n")
+    )
     require_columns(table, path, REGISTER_COLUMNS)
     table["value"] = pd.to_numeric(table["value"], errors="coerce")
     return table

@@ -21,7 +21,7 @@ from enkat.analysis_files import TEST_COLUMNS
 from enkat.design import Design, confidence_interval, proportions
 from enkat.errors import EnkatError
 from enkat.raoscott import rao_scott
-from enkat.suppression import TOTAL, Rules, suppressed
+from enkat.suppression import TOTAL, Rules, classify, publish
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,12 @@ def estimate_table(
     confidence_level: float = 0.95,
     ci_method: str = "logit",
     group_order: Sequence[str] | None = None,
+    replicates: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Estimates (long) and, for a by-table, Rao-Scott tests. `data` rows follow the design."""
+    """Estimates (long) and, for a by-table, Rao-Scott tests. `data` rows follow the design.
+
+    `replicates` (enkat.replicates.Replicates) gives replicate-weight SEs, CIs, df and
+    Rao-Scott tests (docs/methods.md)."""
     keep = filter_mask(data, spec_filter)
     if by is not None and by not in data.columns:
         raise EnkatError(
@@ -197,7 +201,19 @@ def estimate_table(
         codes = np.where(keep, codes, -1)
         K = len(var.categories)
         blocks.append(
-            _block(design, codes, K, None, 1, [TOTAL], var, "", confidence_level, ci_method)
+            _block(
+                design,
+                codes,
+                K,
+                None,
+                1,
+                [TOTAL],
+                var,
+                "",
+                confidence_level,
+                ci_method,
+                replicates,
+            )
         )
         if by is not None:
             blocks.append(
@@ -212,9 +228,10 @@ def estimate_table(
                     by,
                     confidence_level,
                     ci_method,
+                    replicates,
                 )
             )
-            test = rao_scott(design, codes, groups)
+            test = rao_scott(design, codes, groups, replicates)
             tests.append(
                 {
                     "variable": var.name,
@@ -240,12 +257,22 @@ def _block(
     group_var: str,
     level: float,
     ci_method: str,
+    replicates: Any = None,
 ) -> pd.DataFrame:
     """The rows of one variable for one set of domains (Totalt, or every group)."""
-    est = proportions(design, codes, K, groups, G)
-    low, high = confidence_interval(
-        est.estimate, est.variance, est.base_n[:, None], est.df[:, None], level, ci_method
-    )
+    if replicates is not None:
+        from enkat.replicates import replicate_interval, replicate_proportions
+
+        est = replicate_proportions(design, replicates, codes, K, groups, G)
+        low, high = replicate_interval(est, level, ci_method)
+    else:
+        est = proportions(design, codes, K, groups, G)
+        # svyciprop's Korn-Graubard n is nrow(design): the whole sample for a calibrated
+        # design (R's subset() keeps its rows), the domain otherwise
+        ci_n = est.base_n if design.calibration is None else np.full_like(est.base_n, design.n)
+        low, high = confidence_interval(
+            est.estimate, est.variance, ci_n[:, None], est.df[:, None], level, ci_method
+        )
     return pd.DataFrame(
         {
             "variable": var.name,
@@ -306,8 +333,12 @@ def write_table(
     group_orders: Mapping[str, Sequence[str]],
     table_out: str | Path,
     test_out: str | Path | None = None,
+    replicate_weights: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Pipeline step: `analysis/tables/<id>.csv` (and `analysis/tests/<id>.csv` if by)."""
+    """Pipeline step: `analysis/tables/<id>.csv` (and `analysis/tests/<id>.csv` if by).
+
+    The variance method is config `estimation.variance.<survey>` (enkat.replicates);
+    `replicate_weights` is the file of supplied replicate weights, if that is the method."""
     codebook = load_codebook(codebook_path)
     design, ids = Design.read(weights_path, survey_path)
     variables_hint = spec.get("variables") or []
@@ -320,6 +351,11 @@ def write_table(
     data = align(data, ids, str(survey_path))
     variables = expand(spec, codebook, data)
     by = spec.get("by")
+    from enkat.replicates import replicates_for
+
+    replicates = replicates_for(
+        estimation, spec["survey"], design, survey_path, ids, replicate_weights
+    )
     estimates, tests = estimate_table(
         data,
         design,
@@ -329,12 +365,15 @@ def write_table(
         float(estimation["confidence_level"]),
         str(estimation["ci_method"]),
         (group_orders or {}).get(by) if by else None,
+        replicates=replicates,
     )
     estimates.insert(0, "survey", spec["survey"])
     estimates.insert(0, "table_id", spec["id"])
-    estimates["suppressed"] = suppressed(estimates, Rules.from_config(dict(suppression)))
+    # primary and complementary suppression (needs `df`, which the CSV does not keep)
+    decided = classify(estimates, Rules.from_config(dict(suppression)))
+    estimates["suppressed"], estimates["flag"] = decided["suppressed"], decided["flag"]
     table = estimates[TABLE_COLUMNS]
-    write_csv(table, table_out)
+    write_csv(publish(table), table_out)  # hidden cells carry '..', not their numbers
     if test_out is not None:
         tests.insert(0, "table_id", spec["id"])
         write_csv(tests[TEST_COLUMNS], test_out)
@@ -372,6 +411,13 @@ def read_columns(path: str | Path, columns: Sequence[str]) -> Any:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Byte-reproducible CSV: UTF-8, LF, full float precision, empty for missing."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")
+    """Byte-reproducible CSV: UTF-8, LF, full float precision, empty for missing; text
+    cells that a spreadsheet would run as formulas neutralised (enkat.csvsafe); written
+    under a temporary name and renamed when complete (enkat.atomic)."""
+    from enkat.atomic import atomic_path
+    from enkat.csvsafe import neutralise
+    from enkat.text import check_distinct
+
+    check_distinct(frame, path)  # no two categories that print the same (issue 14)
+    with atomic_path(path) as tmp:
+        neutralise(frame).to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8", na_rep="")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from enkat.calibration import calibrate
 from enkat.errors import EnkatError
 
 CELL_SEP = " / "
@@ -42,12 +43,16 @@ SUMMARY_COLUMNS = [
 ]
 
 
+MARGIN_COLUMNS = ["survey", "margin", "category", "target", "achieved", "relative_difference"]
+
+
 @dataclass(frozen=True)
 class Weights:
-    """The design file rows and the per-class summary of one survey."""
+    """The design file rows, the per-class summary and the achieved margins of one survey."""
 
     weights: pd.DataFrame
     summary: pd.DataFrame
+    margins: pd.DataFrame | None = None
 
 
 def cell_labels(table: pd.DataFrame, classes: Sequence[str], source: str) -> pd.Series:
@@ -221,51 +226,47 @@ def make_weights(
     population_size: str | None = None,
     source: str = "population",
 ) -> Weights:
-    """Weights, strata, PSUs and fpc of one survey from its weighting settings."""
+    """Weights, strata, PSUs and fpc of one survey from its weighting settings.
+
+    The design (`strata`, `psu`: as sampled) and the weighting (`classes` or `margins`) are
+    separate: by default the strata are the weighting classes (the first margin for `rake`
+    and `calibrate`), as before. Variables the respondents lack are joined from the frame
+    (respondent_id = person_id). Calibrated methods record their model in the weights file
+    (`calibration`, `cal_<margin>`) for the variance (enkat.calibration).
+    """
     method = settings.get("method", "classes")
     classes = list(settings.get("classes") or ["office_type"])
     if method == "none":
         classes = []
-    resp = respondents.reset_index(drop=True)
+    resp = join_frame(
+        respondents.reset_index(drop=True),
+        population,
+        [*classes, *(settings.get("margins") or []), *(settings.get("strata") or [])],
+        source,
+    )
     n_rows = len(resp)
     if n_rows == 0:
         raise EnkatError("the survey has no respondents", file=source)
-    if classes:
-        resp_cells = cell_labels(resp, classes, f"processed/{survey}.parquet")
-        N_cells = population_totals(population, classes, population_size, source)
-    else:
-        resp_cells = pd.Series(ALL, index=resp.index)
-        total = len(population) if population_size is None else population[population_size].sum()
-        N_cells = pd.Series({ALL: float(total)})
-    unknown = ~resp_cells.isin(N_cells.index)
-    if unknown.any():
-        row = int(np.flatnonzero(unknown.to_numpy())[0]) + 1
-        raise EnkatError(
-            "a respondent's class is not in the population",
-            file=source,
-            row=row,
-            column=", ".join(classes),
-            value=resp_cells[unknown].iloc[0],
-            expected="a class of the frame or visits",
-            hint="check the register, frame and visits files",
+    calibration: dict[str, pd.Series] = {}
+    if method in ("rake", "calibrate"):
+        w, cells, cell_sizes, calibration = _calibrated(
+            resp, population, settings, population_size, source
         )
-    n_cells = resp_cells.value_counts()
-    if method == "rake":
-        w, strata, sizes = _raked(resp, population, settings, population_size, source)
-        mapping = pd.Series({s: s for s in strata.unique()})
+        mapping = pd.Series({s: s for s in cells.unique()})
     else:
-        mapping = collapse_cells(
-            n_cells,
-            N_cells,
-            classes,
-            settings.get("collapse") or {},
-            int(settings.get("min_respondents", 10)),
+        cells, cell_sizes, mapping, w = _classes(
+            resp, population, settings, classes, population_size, source, survey
         )
-        strata = resp_cells.map(mapping)
-        N_s = N_cells.groupby(mapping.reindex(N_cells.index)).sum()
-        n_s = strata.value_counts()
-        sizes = strata.map(N_s).astype(float)
-        w = (sizes / strata.map(n_s)).to_numpy(dtype=float)
+        if method == "poststratify":
+            calibration = {"cell": cells}
+    strata_vars = list(settings.get("strata") or [])
+    if strata_vars:
+        strata = cell_labels(resp, strata_vars, f"processed/{survey}.parquet")
+        N_strata = population_totals(population, strata_vars, population_size, source)
+        _check_known(strata, N_strata, strata_vars, source)
+        sizes = strata.map(N_strata).astype(float)
+    else:
+        strata, sizes = cells, cell_sizes
     trimmed = np.zeros(n_rows, dtype=bool)
     bounds = settings.get("trim")
     if bounds:
@@ -283,51 +284,228 @@ def make_weights(
             "psu": psu.to_numpy(),
         }
     )
-    summary = summarise(weights, trimmed, mapping, survey, method)
-    return Weights(weights, summary)
+    if calibration:
+        kind = "rake" if method == "rake" else "poststratify"
+        if method == "calibrate":
+            kind = str((settings.get("calibration") or {}).get("calfun", "linear"))
+        weights["calibration"] = kind
+        for name, values in calibration.items():
+            weights[f"cal_{name}"] = values.astype(str).to_numpy()
+    by_cell = weights.assign(
+        stratum=cells.astype(str).to_numpy(), population_size=np.asarray(cell_sizes, dtype=float)
+    )
+    summary = summarise(by_cell, trimmed, mapping, survey, method)
+    if method in ("rake", "calibrate"):
+        names = list(settings.get("margins") or settings.get("classes") or ["office_type"])
+        targets = {n: population_totals(population, [n], population_size, source) for n in names}
+        groups = {n: cell_labels(resp, [n], source) for n in names}
+    else:
+        names = [CELL_SEP.join(classes) if classes else ALL]
+        targets = {names[0]: cell_sizes.groupby(cells.to_numpy()).first()}
+        groups = {names[0]: cells}
+    margins = achieved_margins(weights["weight"].to_numpy(), groups, targets, survey)
+    return Weights(weights, summary, margins)
 
 
-def _raked(
+def achieved_margins(
+    weights: np.ndarray,
+    groups: Mapping[str, pd.Series],
+    targets: Mapping[str, pd.Series],
+    survey: str,
+) -> pd.DataFrame:
+    """Weighted total against the population total, per category of each margin or class.
+
+    The method text states what the weights achieve, not what the method intends: after
+    trimming, the totals no longer hold exactly, and the report says by how much.
+    """
+    rows = []
+    for name, labels in groups.items():
+        achieved = pd.Series(weights, index=labels.to_numpy()).groupby(level=0).sum()
+        target = targets[name]
+        for category in target.index:
+            goal, got = float(target[category]), float(achieved.get(category, 0.0))
+            rows.append(
+                {
+                    "survey": survey,
+                    "margin": name,
+                    "category": str(category),
+                    "target": goal,
+                    "achieved": got,
+                    "relative_difference": got / goal - 1 if goal else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=MARGIN_COLUMNS)
+
+
+def join_frame(
+    resp: pd.DataFrame, population: pd.DataFrame, needed: Sequence[str], source: str
+) -> pd.DataFrame:
+    """The respondents with the frame variables they lack (e.g. an age band) joined on
+    respondent_id = person_id; rows keep their order."""
+    missing = [c for c in dict.fromkeys(needed) if c not in resp.columns]
+    if not missing:
+        return resp
+    if "person_id" not in population.columns or any(c not in population for c in missing):
+        raise EnkatError(
+            "a weighting variable is neither a respondent column nor a frame variable",
+            file=source,
+            column=missing[0],
+            expected=f"one of {', '.join(map(str, resp.columns))} or a frame variable",
+            hint="correct weighting.<survey> classes, margins or strata in config/config.yaml "
+            "(frame variables: sources.frame.variables, joined on respondent_id = person_id)",
+        )
+    frame = population[["person_id", *missing]].astype({"person_id": str})
+    if frame["person_id"].duplicated().any():
+        raise EnkatError(
+            "the frame holds a person twice",
+            file=source,
+            column="person_id",
+            value=str(frame.loc[frame["person_id"].duplicated(), "person_id"].iloc[0]),
+            expected="one row per person",
+        )
+    joined = resp.merge(
+        frame, left_on=resp["respondent_id"].astype(str), right_on="person_id", how="left"
+    )
+    lost = joined["person_id"].isna().to_numpy()
+    if lost.any():
+        row = int(np.flatnonzero(lost)[0])
+        raise EnkatError(
+            "a respondent is not in the frame, so its frame variables are unknown",
+            file=source,
+            row=row + 1,
+            column="respondent_id",
+            value=str(resp["respondent_id"].iloc[row]),
+            expected="respondent ids that are the frame's person ids",
+            hint="weight on respondent variables only, or check the frame",
+        )
+    joined.index = resp.index
+    return pd.concat([resp, joined[missing]], axis=1)
+
+
+def _check_known(
+    cells: pd.Series, N_cells: pd.Series, variables: Sequence[str], source: str
+) -> None:
+    unknown = ~cells.isin(N_cells.index)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0]) + 1
+        raise EnkatError(
+            "a respondent's class is not in the population",
+            file=source,
+            row=row,
+            column=", ".join(variables),
+            value=cells[unknown].iloc[0],
+            expected="a class of the frame or visits",
+            hint="check the register, frame and visits files",
+        )
+
+
+def _classes(
+    resp: pd.DataFrame,
+    population: pd.DataFrame,
+    settings: Mapping[str, Any],
+    classes: Sequence[str],
+    population_size: str | None,
+    source: str,
+    survey: str,
+) -> tuple[pd.Series, pd.Series, pd.Series, np.ndarray]:
+    """Class (cell) weights N_h / n_h with collapsing: each row's class, its N, the
+    cell-to-class mapping and the weights."""
+    if classes:
+        resp_cells = cell_labels(resp, classes, f"processed/{survey}.parquet")
+        N_cells = population_totals(population, classes, population_size, source)
+    else:
+        resp_cells = pd.Series(ALL, index=resp.index)
+        total = len(population) if population_size is None else population[population_size].sum()
+        N_cells = pd.Series({ALL: float(total)})
+    _check_known(resp_cells, N_cells, classes, source)
+    # A class with respondents but a population of 0 (no visits, no frame units) would give
+    # them weight 0, or merge them into a neighbour without a word: refuse it instead.
+    empty_population = resp_cells.isin(N_cells.index[N_cells.to_numpy() <= 0])
+    if empty_population.any():
+        first = int(np.flatnonzero(empty_population.to_numpy())[0])
+        raise EnkatError(
+            "a weighting class has respondents but a population of 0",
+            file=source,
+            column=", ".join(classes) or "(all)",
+            value=resp_cells.iloc[first],
+            expected="a population (frame units or visits) above 0 for every class with answers",
+            hint=f"check the population file; respondent {resp['respondent_id'].iloc[first]}"
+            f" of processed/{survey}.parquet is in that class",
+        )
+    mapping = collapse_cells(
+        resp_cells.value_counts(),
+        N_cells,
+        classes,
+        settings.get("collapse") or {},
+        int(settings.get("min_respondents", 10)),
+    )
+    cells = resp_cells.map(mapping)
+    N_s = N_cells.groupby(mapping.reindex(N_cells.index)).sum()
+    n_s = cells.value_counts()
+    sizes = cells.map(N_s).astype(float)
+    w = (sizes / cells.map(n_s)).to_numpy(dtype=float)
+    return cells, sizes, mapping, w
+
+
+def _calibrated(
     resp: pd.DataFrame,
     population: pd.DataFrame,
     settings: Mapping[str, Any],
     population_size: str | None,
     source: str,
-) -> tuple[np.ndarray, pd.Series, pd.Series]:
-    """Raked weights; the strata are the first margin's categories."""
+) -> tuple[np.ndarray, pd.Series, pd.Series, dict[str, pd.Series]]:
+    """Raked (`rake`, IPF as R `rake()`) or calibrated (`calibrate`, R `calibrate()`)
+    weights from equal starting weights; the first margin's categories and totals (the
+    default strata) and each margin's category per respondent."""
+    method = settings.get("method")
     names = list(settings.get("margins") or settings.get("classes") or ["office_type"])
-    margins, totals = [], []
+    margins, totals, labels, categories = [], [], [], {}
     for name in names:
         pop = population_totals(population, [name], population_size, source)
-        codes = pd.Index(pop.index).get_indexer(cell_labels(resp, [name], source))
-        counts = np.bincount(codes[codes >= 0], minlength=pop.size)
+        resp_labels = cell_labels(resp, [name], source)
+        codes = pd.Index(pop.index).get_indexer(resp_labels)
+        if (codes < 0).any():
+            _check_known(resp_labels, pop, [name], source)
+        counts = np.bincount(codes, minlength=pop.size)
         if (counts == 0).any():
             raise EnkatError(
-                "a raking margin has a category without respondents",
+                "a raking or calibration margin has a category without respondents",
                 column=f"margin {name}",
                 value=str(pop.index[counts == 0][0]),
                 expected="respondents in every category of every margin",
-                hint="merge the category in the data or rake on other margins",
+                hint="merge the category in the data or weight on other margins",
             )
         margins.append(codes)
         totals.append(pop.to_numpy(dtype=float))
+        labels.append([str(x) for x in pop.index])
+        categories[name] = resp_labels
     start = np.full(len(resp), totals[0].sum() / len(resp))
-    w = rake(
-        start,
-        margins,
-        totals,
-        names,
-        float(settings.get("tolerance", 1e-8)),
-        int(settings.get("max_iterations", 100)),
-    )
-    strata = cell_labels(resp, [names[0]], source)
-    sizes = strata.map(
-        pd.Series(
-            totals[0],
-            index=population_totals(population, [names[0]], population_size, source).index,
+    if method == "rake":
+        w = rake(
+            start,
+            margins,
+            totals,
+            names,
+            float(settings.get("tolerance", 1e-8)),
+            int(settings.get("max_iterations", 100)),
         )
-    )
-    return w, strata, sizes
+    else:
+        options = settings.get("calibration") or {}
+        bounds = options.get("bounds") or {}
+        w = calibrate(
+            start,
+            margins,
+            totals,
+            names,
+            str(options.get("calfun", "linear")),
+            (float(bounds.get("lower", -np.inf)), float(bounds.get("upper", np.inf))),
+            float(settings.get("tolerance", 1e-8)),
+            int(settings.get("max_iterations", 100)),
+            labels,
+        )
+    first = categories[names[0]]
+    sizes = first.map(pd.Series(totals[0], index=labels[0])).astype(float)
+    return w, first, sizes, categories
 
 
 def kish(weights: np.ndarray) -> tuple[float, float]:
@@ -395,6 +573,7 @@ def write_weights(
     weights_out: str | Path,
     summary_out: str | Path,
     parquet_out: str | Path | None = None,
+    margins_out: str | Path | None = None,
 ) -> Weights:
     """Pipeline step: read the survey and its population, write both weight files, and
     (`parquet_out`) the design file again as Parquet for the table steps to read fast."""
@@ -403,13 +582,22 @@ def write_weights(
 
     population_kind = settings.get("population", "frame")
     size = "visits" if population_kind in ("visits", "register") else None
+    import pyarrow.parquet as pq
+
     classes = list(settings.get("classes") or ["office_type"]) + list(settings.get("margins") or [])
+    strata = list(settings.get("strata") or [])
     psu = [settings["psu"]] if settings.get("psu") else []
-    resp = _read(survey_path, ["respondent_id", *classes, *psu])
-    pop = _read(population_path, [*classes, *([size] if size else [])])
+    have = set(pq.read_schema(survey_path).names)
+    variables = list(dict.fromkeys([*classes, *strata]))
+    from_frame = [c for c in variables if c not in have]  # joined on person_id (join_frame)
+    resp = _read(survey_path, ["respondent_id", *[c for c in variables if c in have], *psu])
+    key = ["person_id"] if from_frame else []
+    pop = _read(population_path, [*key, *variables, *([size] if size else [])])
     result = make_weights(resp, pop, settings, survey, size, str(population_path))
     write_csv(result.weights, weights_out)
     write_csv(result.summary, summary_out)
+    if margins_out is not None and result.margins is not None:
+        write_csv(result.margins, margins_out)
     if parquet_out is not None:
         write_parquet_mirror(weights_out, parquet_out, survey_path)
     return result
@@ -427,6 +615,6 @@ def _read(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
             file=str(path),
             column=missing[0],
             expected=f"one of {', '.join(have)}",
-            hint="check weighting.<survey>.classes, margins and psu",
+            hint="check weighting.<survey>.classes, margins, strata and psu",
         )
     return pq.read_table(path, columns=wanted).to_pandas()

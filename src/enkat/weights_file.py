@@ -33,17 +33,32 @@ CENSUS = b"enkat.census"
 SURVEY_SHA256 = b"enkat.survey_sha256"
 
 
+def calibration_columns(path: str | Path) -> list[str]:
+    """The calibration columns of a weights file (`calibration`, then `cal_<margin>` in file
+    order; enkat.calibration), empty for a design whose weights are fixed."""
+    if Path(path).suffix == ".parquet":
+        names = pq.read_schema(path).names
+    else:
+        import csv
+
+        with open(path, encoding="utf-8", newline="") as handle:
+            names = next(csv.reader(handle), [])
+    extra = [n for n in names if n.startswith("cal_")]
+    return ["calibration", *extra] if extra and "calibration" in names else []
+
+
 def read_weights_table(path: str | Path, columns: Sequence[str] = WEIGHT_COLUMNS) -> pa.Table:
-    """Columns of a weights file (Parquet or CSV) as Arrow, typed as `WEIGHT_TYPES`."""
+    """Columns of a weights file (Parquet or CSV) as Arrow, typed as `WEIGHT_TYPES`
+    (calibration columns as text)."""
+    types = {**WEIGHT_TYPES, **{c: pa.string() for c in columns if c not in WEIGHT_TYPES}}
     try:
         if Path(path).suffix == ".parquet":
             coded = [c for c in ("stratum", "psu") if c in columns]
+            coded += [c for c in columns if c.startswith("cal_")]
             return pq.read_table(path, columns=list(columns), read_dictionary=coded)
         return pacsv.read_csv(
             path,
-            convert_options=pacsv.ConvertOptions(
-                column_types=WEIGHT_TYPES, include_columns=list(columns)
-            ),
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(columns)),
         )
     except (pa.ArrowInvalid, KeyError) as err:
         raise EnkatError(
@@ -66,18 +81,34 @@ def in_survey_order(ids: pa.ChunkedArray, survey_path: str | Path) -> bool:
     return len(survey) == len(ids) and bool(pc.all(pc.equal(survey.cast(pa.string()), ids)).as_py())
 
 
+def _restore_text(table: pa.Table) -> pa.Table:
+    """Undo enkat.csvsafe's apostrophe in the text columns (ids read back as written)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type):
+            column = table[field.name]
+            encoded = pc.match_substring_regex(column, r"^'['=+\-@\t\r]")
+            restored = pc.if_else(encoded, pc.utf8_slice_codeunits(column, 1), column)
+            table = table.set_column(i, field.name, restored)
+    return table
+
+
 def write_parquet_mirror(
     csv_path: str | Path, parquet_path: str | Path, survey_path: str | Path | None = None
 ) -> None:
     """The Parquet mirror of a weights CSV (see the module docstring)."""
-    table = read_weights_table(csv_path)
+    table = _restore_text(
+        read_weights_table(csv_path, [*WEIGHT_COLUMNS, *calibration_columns(csv_path)])
+    )
     facts = {CENSUS: b"true" if is_census(table) else b"false"}
     if survey_path is not None and in_survey_order(table["respondent_id"], survey_path):
         facts[SURVEY_SHA256] = sha256_file(survey_path).encode()
-    for name in ("stratum", "psu"):
+    for name in ("stratum", "psu", *[c for c in table.column_names if c.startswith("cal_")]):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, table[name].dictionary_encode())
-    pq.write_table(table.replace_schema_metadata(facts), parquet_path)
+    from enkat.atomic import atomic_path
+
+    with atomic_path(parquet_path) as tmp:
+        pq.write_table(table.replace_schema_metadata(facts), tmp)
 
 
 def recorded_facts(

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -36,11 +36,14 @@ from openpyxl.xml.functions import tostring
 
 from enkat import fmt
 from enkat.analysis_files import read_estimates, read_numeric_csv, read_tests
+from enkat.contrasts import SignificanceMarks, read_contrasts, table_marks, wave_footnote
 from enkat.errors import EnkatError
 from enkat.register_tables import read_register_table, wide_blocks
 from enkat.suppression import (
     TOTAL,
     Rules,
+    footnote_nchs,
+    footnote_secondary,
     footnote_small_group,
     footnote_suppressed,
     footnote_unreliable,
@@ -48,6 +51,7 @@ from enkat.suppression import (
     suppression_reason,
     unreliable,
 )
+from enkat.text import check_distinct
 
 PERCENT = "0.0 %"
 COUNT = "#,##0"
@@ -84,6 +88,10 @@ ROUNDING_NOTE = (
     "till 100 procent. Avrundning sker uppåt vid 5 (0,05 blir 0,1)."
 )
 MULTIPLE_NOTE = "Flera svar var möjliga; andelarna summerar till mer än 100 procent."
+SYMBOL_NOTE = (
+    f"{fmt.SUPPRESSED} Uppgiften redovisas inte, eftersom den bygger på för få svar "
+    "för att vara tillförlitlig eller för att skydda enskilda."
+)
 REGISTER_SOURCES = {
     "cost_per_visit": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
     "kontorstyp. Kostnad per besök = schablonkostnad / genomsnittligt antal "
@@ -101,6 +109,7 @@ WEIGHTING_METHODS = {
     "classes": "cellviktning (svarsbortfall inom viktklasser)",
     "poststratify": "poststratifiering",
     "rake": "kalibrering mot marginaler (raking)",
+    "calibrate": "kalibrering mot kända totaler (GREG eller raking)",
 }
 NONRESPONSE_TITLES = {
     "nonresponse_rates": "Bortfallsanalys: svarsfrekvens per grupp (handläggarenkäten)",
@@ -194,11 +203,14 @@ class SheetWriter:
         self.ws = ws
         self.row = 1
         self.widths: dict[int, int] = {}
+        self.notes: list[str] = []
+        self.symbol_in_numbers = False  # '..' written where a number would stand
 
     def line(self, text: str, font: Font | None = None) -> None:
         cell = _text(self.ws.cell(self.row, 1), text)
         if font is not None:
             cell.font = font
+        self.notes.append(text)
         self.row += 1
 
     def blank(self) -> None:
@@ -208,7 +220,7 @@ class SheetWriter:
         """One row: (value, number format) pairs; format None means text."""
         for col, (value, number_format) in enumerate(values, start=1):
             cell = self.ws.cell(self.row, col)
-            if number_format is None:
+            if number_format is None or isinstance(value, str):
                 _text(cell, "" if value is None else value)
                 self.widths[col] = max(self.widths.get(col, 0), len(str(value or "")))
             else:
@@ -223,13 +235,32 @@ class SheetWriter:
         last = self.row - 1
         if last <= first_row:
             return
+        self.align_numbers(first_row, last, n_cols)
         ref = f"A{first_row}:{get_column_letter(n_cols)}{last}"
         table = Table(displayName=name, ref=ref)
         table.tableStyleInfo = TABLE_STYLE
         self.ws.add_table(table)
 
+    def align_numbers(self, header: int, last: int, n_cols: int) -> None:
+        """Right-align a numeric column's header and its symbols ('..', '–') with its numbers."""
+        for col in range(1, n_cols + 1):
+            cells = [self.ws.cell(r, col) for r in range(header + 1, last + 1)]
+            if not any(c.data_type == "n" and c.value is not None for c in cells):
+                continue
+            for cell in [self.ws.cell(header, col), *cells]:
+                if cell.data_type != "n":
+                    cell.alignment = Alignment(horizontal="right")
+                    if cell.row != header and cell.value == fmt.SUPPRESSED:
+                        self.symbol_in_numbers = True
+
     def finish(self, freeze_row: int | None, title_rows: int) -> None:
-        """Column widths, frozen header, print setup (landscape, fit to width, titles)."""
+        """Column widths, frozen header, print setup (landscape, fit to width, titles).
+
+        A sheet that shows '..' for a number and has no note on it yet gets one."""
+        if self.symbol_in_numbers and not any(
+            n.startswith(fmt.SUPPRESSED + " ") for n in self.notes
+        ):
+            self.line(SYMBOL_NOTE)
         for col, width in self.widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = min(60, max(9, width + 2))
         if freeze_row:
@@ -318,8 +349,14 @@ def write_survey_sheet(
     estimation: Mapping[str, Any],
     demo: bool,
     response_note: str | None,
+    marks: SignificanceMarks | None = None,
+    waves: pd.DataFrame | None = None,
+    contrast_settings: Mapping[str, Any] | None = None,
 ) -> int:
-    """One survey table: a block per group, then tests and footnotes. Returns suppressed cells."""
+    """One survey table: a block per group, then tests and footnotes. Returns suppressed cells.
+
+    `marks` (enkat.contrasts) adds a significance mark to the note column and its rule to
+    the footnotes; `waves` adds the change between survey waves after the tests."""
     w = SheetWriter(ws)
     question = texts["items"].get(str(spec.get("item", "")), "")
     _header(w, spec, question, demo)
@@ -331,7 +368,16 @@ def write_survey_sheet(
     groups = [TOTAL, *[g for g in groups if g != TOTAL]] if TOTAL in groups else groups
     for k, group in enumerate(groups, start=1):
         block = table[table["group"] == group]
-        w.line(_group_title(group, str(block["group_var"].iloc[0])), BOLD)
+        letter = marks.letters.get(group, "") if marks is not None else ""
+        title = _group_title(group, str(block["group_var"].iloc[0]))
+        w.line(f"{title} ({letter})" if letter else title, BOLD)
+        if group != TOTAL and (reason[block.index] == "secondary").all():
+            w.line(
+                f"{fmt.SUPPRESSED} Gruppen redovisas inte separat, eftersom en mindre grupp "
+                "annars skulle kunna räknas fram ur totalen."
+            )
+            w.blank()
+            continue
         if group != TOTAL and (reason[block.index] == "group").all():
             w.line(
                 f"{fmt.SUPPRESSED} Gruppen redovisas inte separat (färre än "
@@ -345,6 +391,9 @@ def write_survey_sheet(
         for i, row in block.iterrows():
             hidden = bool(row["suppressed"])
             note = fmt.SUPPRESSED if hidden else ("*" if shaky[i] else "")
+            if marks is not None and not hidden:
+                key = (str(row["variable"]), str(row["group"]), str(row["category"]))
+                note = " ".join(filter(None, [note, marks.cells.get(key, "")]))
             value = [(fmt.SUPPRESSED, None)] if hidden else [(row["estimate"], PERCENT)]
             ci = (
                 [(fmt.SUPPRESSED, None)] * 2
@@ -359,7 +408,7 @@ def write_survey_sheet(
                     *value,
                     *ci,
                     n,
-                    (row["base_n"], COUNT),
+                    (fmt.SUPPRESSED, None) if pd.isna(row["base_n"]) else (row["base_n"], COUNT),
                     (note, None),
                 ]
             )
@@ -367,6 +416,8 @@ def write_survey_sheet(
         w.blank()
     if tests is not None and not tests.empty:
         _write_tests(w, spec, tests, table, estimation)
+    if waves is not None and not waves.empty:
+        _write_waves(w, spec, waves, table, estimation)
     w.blank()
     survey_title = ", ".join(t for t in (texts.get("title"), texts.get("period")) if t)
     notes = [
@@ -383,10 +434,18 @@ def write_survey_sheet(
         notes.append(response_note)
     if (reason == "base").any():
         notes.append(footnote_suppressed(rules))
+    if (reason == "nchs").any():
+        notes.append(footnote_nchs())
+    if (reason == "secondary").any():
+        notes.append(footnote_secondary())
     if (reason == "group").any():
         notes.append(footnote_small_group(rules))
     if shaky.any() and footnote_unreliable(rules):
         notes.append(str(footnote_unreliable(rules)))
+    if marks is not None and (marks.cells or marks.letters):
+        notes.append(marks.footnote)
+    if waves is not None and not waves.empty:
+        notes.append(wave_footnote(spec, contrast_settings, estimation))
     if demo:
         notes.append("Exempeldata.")
     for note in filter(None, notes):
@@ -434,6 +493,62 @@ def _write_tests(
             ]
         )
     w.table(f"{_table_name(spec['id'])}_test", head, len(headers))
+    w.blank()
+
+
+def _write_waves(
+    w: SheetWriter,
+    spec: Mapping[str, Any],
+    waves: pd.DataFrame,
+    table: pd.DataFrame,
+    estimation: Mapping[str, Any],
+) -> None:
+    """The change of each share between waves (analysis/waves/<id>.csv), whole table only;
+    a change that involves a suppressed estimate is not shown."""
+    level = float(estimation.get("test_level", 0.05))
+    ci = fmt.number(float(estimation.get("confidence_level", 0.95)) * 100)
+    hidden = set(
+        zip(
+            table.loc[table["suppressed"], "variable"].astype(str),
+            table.loc[table["suppressed"], "group"].astype(str),
+            table.loc[table["suppressed"], "category"].astype(str),
+            strict=True,
+        )
+    )
+    labels = dict(zip(table["variable"], table["variable_label"], strict=False))
+    w.line("Förändring mellan undersökningsomgångarna (procentenheter)", BOLD)
+    head = w.row
+    headers = [
+        "Rad",
+        "Svarsalternativ",
+        "Omgång",
+        "Jämfört med",
+        "Förändring",
+        f"{ci} % KI nedre",
+        f"{ci} % KI övre",
+        "p-värde (justerat)",
+        f"Säker skillnad på {fmt.number(level * 100)} %-nivån",
+    ]
+    w.cells([(h, None) for h in headers], BOLD)
+    for _, r in waves[waves["group"] == TOTAL].iterrows():
+        variable, category = str(r["variable"]), str(r["category"])
+        cells = {(variable, str(r[col]), category) for col in ("wave", "reference_wave")}
+        shown = not (cells & hidden)
+        number = (lambda v: (v * 100, DECIMAL1)) if shown else (lambda v: (fmt.SUPPRESSED, None))
+        w.cells(
+            [
+                (labels.get(r["variable"], r["variable"]), None),
+                (r["category"], None),
+                (r["wave"], None),
+                (r["reference_wave"], None),
+                number(r["difference"]),
+                number(r["ci_low"]),
+                number(r["ci_high"]),
+                (r["p_adjusted"], P_VALUE) if shown else (fmt.SUPPRESSED, None),
+                (("Ja" if r["significant"] else "Nej") if shown else fmt.SUPPRESSED, None),
+            ]
+        )
+    w.table(f"{_table_name(spec['id'])}_omgang", head, len(headers))
     w.blank()
 
 
@@ -566,7 +681,7 @@ def write_method_sheet(
     """'Metod': response rates and weights per class, design effects, nonresponse analysis.
 
     Headers and coded values (methods, tests, indicators, variable names) are shown in
-    Swedish; the numbers are those of the analysis CSVs, unrounded, with number formats.
+    Swedish; the numbers are those of the analysis CSVs, rounded to the decimals shown.
     """
     titles, config = survey_titles or {}, weighting or {}
     w = SheetWriter(ws)
@@ -612,20 +727,50 @@ def _method_block(
             )
     if "variable" in frame and not pd.api.types.is_numeric_dtype(frame["variable"]):
         frame["variable"] = frame["variable"].map(lambda v: fmt.group_var_label(v) if v else v)
+    numbers = {c: _numbers_with_symbols(frame[c]) for c in frame.columns}
     w.line(title, BOLD)
     head = w.row
     headers = [columns.get(c, (c, None))[0] for c in frame.columns]
     w.cells([(h, None) for h in _unique(headers)], BOLD)
     formats = [
         columns[c][1]
-        if c in columns and pd.api.types.is_numeric_dtype(frame[c])
-        else _method_format(c, frame[c])
+        if c in columns and pd.api.types.is_numeric_dtype(numbers[c])
+        else _method_format(c, numbers[c])
         for c in frame.columns
     ]
+    for c in frame.columns:
+        if numbers[c] is not frame[c]:
+            frame[c] = numbers[c].astype(object).where(frame[c] != fmt.SUPPRESSED, fmt.SUPPRESSED)
     for values in frame.itertuples(index=False):
-        w.cells(list(zip(values, formats, strict=True)))
+        w.cells([(_shown(v, f), f) for v, f in zip(values, formats, strict=True)])
     w.table(f"Metod_{k}", head, len(frame.columns))
     w.blank()
+
+
+def _numbers_with_symbols(values: pd.Series) -> pd.Series:
+    """A text column of numbers and '..' (a suppressed cell) as numbers; others unchanged."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    text = values.astype(str)
+    shown = (text != "") & (text != fmt.SUPPRESSED) & values.notna()
+    parsed = pd.to_numeric(text.where(shown), errors="coerce")
+    if not (text == fmt.SUPPRESSED).any() or parsed.notna().sum() != shown.sum():
+        return values
+    return parsed
+
+
+# The decimals a number format shows (of the fraction, for percentages): the Metod sheet
+# stores the number it shows, so a reader copying a cell gets what the sheet says.
+SHOWN_DECIMALS = {COUNT: 0, PERCENT: 3, DECIMAL1: 1, DECIMAL2: 2, DECIMAL3: 3, P_VALUE: 4}
+
+
+def _shown(value: Any, number_format: str | None) -> Any:
+    digits = SHOWN_DECIMALS.get(number_format or "")
+    if digits is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if pd.isna(value):
+        return value
+    return round(float(value), digits)
 
 
 def _unique(headers: list[str]) -> list[str]:
@@ -691,8 +836,15 @@ def build_workbook(
     suppression: Mapping[str, Any],
     estimation: Mapping[str, Any],
     weighting: Mapping[str, Any],
+    contrasts: Mapping[str, str | Path] | None = None,
+    waves: Mapping[str, str | Path] | None = None,
+    contrast_settings: Mapping[str, Any] | None = None,
 ) -> Workbook:
-    """Assemble the workbook in catalogue order."""
+    """Assemble the workbook in catalogue order.
+
+    `contrasts` and `waves` map table ids to their contrast and wave files; with
+    `contrast_settings` (config `contrasts`) they give the significance marks."""
+    contrasts, wave_files = contrasts or {}, waves or {}
     rules = Rules.from_config(dict(suppression))
     demo = bool(project.get("demo"))
     surveys = {key: survey_texts(path) for key, path in codebooks.items()}
@@ -723,17 +875,32 @@ def build_workbook(
         ws = wb.create_sheet(name)
         contents.append((name, spec["title"], chapter_titles.get(spec.get("chapter", ""), "")))
         if spec.get("kind", "survey") == "register":
+            check_distinct(register[spec["id"]], tables[spec["id"]])
             write_register_sheet(ws, spec, register[spec["id"]], demo)
             continue
         table = read_estimates(tables[spec["id"]])
+        check_distinct(table, tables[spec["id"]])  # categories that print the same (issue 14)
         test = read_tests(tests[spec["id"]]) if spec["id"] in tests else None
         texts = surveys.get(str(spec.get("survey")), {"items": {}})
         note = None
         if response is not None and spec.get("survey") == "customers":
             waves = (spec.get("filter") or {}).get("wave")
             note = customer_response_note(response, waves, spec.get("by") == "office_type")
+        marks = table_marks(spec, table, contrasts.get(spec["id"]), contrast_settings, estimation)
+        wave = read_contrasts(wave_files[spec["id"]]) if spec["id"] in wave_files else None
         suppressed_cells += write_survey_sheet(
-            ws, spec, table, test, texts, rules, estimation, demo, note
+            ws,
+            spec,
+            table,
+            test,
+            texts,
+            rules,
+            estimation,
+            demo,
+            note,
+            marks,
+            wave,
+            contrast_settings,
         )
         total_cells += len(table)
     write_about_sheet(
@@ -783,8 +950,9 @@ def save_reproducible(wb: Workbook, path: str | Path, epoch: int) -> None:
                 info.create_system = 0
                 info.external_attr = 0
                 target.writestr(info, data, compresslevel=6)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(out.getvalue())
+    from enkat.atomic import write_bytes_atomic
+
+    write_bytes_atomic(path, out.getvalue())  # the previous workbook stays until this is whole
 
 
 def write_workbook(
@@ -800,6 +968,9 @@ def write_workbook(
     estimation: Mapping[str, Any],
     weighting: Mapping[str, Any],
     output: str | Path,
+    contrasts: Mapping[str, str | Path] | None = None,
+    waves: Mapping[str, str | Path] | None = None,
+    contrast_settings: Mapping[str, Any] | None = None,
 ) -> None:
     """Pipeline step: `output/tables.xlsx`."""
     wb = build_workbook(
@@ -814,5 +985,8 @@ def write_workbook(
         suppression,
         estimation,
         weighting,
+        contrasts,
+        waves,
+        contrast_settings,
     )
     save_reproducible(wb, output, build_epoch(project))

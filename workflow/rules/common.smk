@@ -7,14 +7,28 @@ import sys
 from snakemake.utils import validate
 
 from enkat.audit import sha256_file
-from enkat.config import check_config, load_tables
+from enkat.codebook import load_codebook
+from enkat.config import check_config, check_paths, load_tables
+from enkat.crossref import check_references
 from enkat.errors import EnkatError
 
 # enkat's own checks first: one readable message naming the key, the value and what is
 # allowed (no traceback); snakemake's validate then only fills in schema defaults.
+# check_paths stops the run when a configured input file is missing, before any job: a
+# missing raw file must not leave the old processed data looking up to date.
 try:
     check_config(config)
+    check_paths(config)
     catalogue = load_tables(config["paths"]["tables"])
+    check_references(
+        config,
+        catalogue,
+        {
+            s: load_codebook(config["sources"][s]["codebook"])
+            for s in ("handlers", "customers")
+            if s in config["sources"]
+        },
+    )
 except EnkatError as _err:
     sys.stderr.write(f"{_err}\n")
     sys.exit(1)
@@ -61,6 +75,12 @@ def source_digest(wildcards):
     return {f: sha256_file(f) if os.path.isfile(f) else "missing" for f in files}
 
 
+def file_digests(paths):
+    """SHA-256 of each existing file. As a param it reruns a job when the content of a
+    template, codebook or other configured file changes, whatever its mtime says."""
+    return {str(f): sha256_file(f) if os.path.isfile(f) else "missing" for f in paths}
+
+
 def ingest_settings(wildcards):
     """The config values a source's ingest uses besides its own block (params: a change
     reruns only the sources that use it)."""
@@ -100,6 +120,21 @@ def by_table_ids():
     return [t for t in table_ids("survey") if table_spec(t).get("by")]
 
 
+def wave_table_ids():
+    """Ids of survey tables with `waves` (they also get analysis/waves/<id>.csv)."""
+    return [t for t in table_ids("survey") if table_spec(t).get("waves")]
+
+
+def all_contrast_csvs():
+    """Every group-difference CSV (one per by-table)."""
+    return expand(f"{ANALYSIS}/contrasts/{{t}}.csv", t=by_table_ids())
+
+
+def all_wave_csvs():
+    """Every wave-change CSV (one per table with `waves`)."""
+    return expand(f"{ANALYSIS}/waves/{{t}}.csv", t=wave_table_ids())
+
+
 def figure_ids():
     """Ids of tables that have a figure."""
     return [t["id"] for t in catalogue["tables"] if t.get("figure", "none") != "none"]
@@ -124,13 +159,18 @@ def group_orders():
 
 
 def table_inputs(wildcards):
-    """The survey data, its weights (the Parquet mirror of the CSV) and its codebook."""
+    """The survey data, its weights (the Parquet mirror of the CSV), its codebook and any
+    replicate weights delivered with the data (estimation.variance.<survey>: supplied)."""
     survey = table_survey(wildcards)
-    return {
+    inputs = {
         "survey": f"{PROCESSED}/{survey}.parquet",
         "weights": f"{PROCESSED}/weights_{survey}.parquet",
         "codebook": codebook_path(survey),
     }
+    variance = (config["estimation"].get("variance") or {}).get(survey)
+    if isinstance(variance, dict) and variance.get("method") == "supplied":
+        inputs["replicates"] = variance["file"]  # replicate weights delivered with the data
+    return inputs
 
 
 POPULATION_FILES = {
@@ -167,6 +207,9 @@ def all_outputs():
         f"{OUTPUT}/tables.xlsx",
         f"{OUTPUT}/report.pdf",
         f"{OUTPUT}/report.html",
+        f"{OUTPUT}/report.sha256",
+        f"{OUTPUT}/{config.get('report', {}).get('config_copy', 'konfiguration.yaml')}",
+        f"{ANALYSIS}/finding_candidates.csv",
     ]
 
 

@@ -15,6 +15,7 @@ rule table:
         estimation=config["estimation"],
         suppression=config["suppression"],
         group_orders=group_orders(),
+        digests=lambda wildcards: file_digests([codebook_path(table_survey(wildcards))]),
     log:
         f"{ANALYSIS}/logs/table/{{table_id}}.log",
     conda:
@@ -40,6 +41,7 @@ rule table_by:
         estimation=config["estimation"],
         suppression=config["suppression"],
         group_orders=group_orders(),
+        digests=lambda wildcards: file_digests([codebook_path(table_survey(wildcards))]),
     log:
         f"{ANALYSIS}/logs/table_by/{{table_id}}.log",
     conda:

@@ -17,6 +17,8 @@ rule register_table:
         f"{ANALYSIS}/tables/{{table_id}}.csv",
     params:
         analysis=lambda wc: table_spec(wc.table_id)["analysis"],
+        # customer_response: the register variable of the rows (default office_type)
+        by=lambda wc: table_spec(wc.table_id).get("by") or "",
         office_types=config["register"]["office_types"],
         # only the cost analyses depend on (and rerun for) the standard costs
         standard_costs=lambda wc: (

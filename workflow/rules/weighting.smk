@@ -1,6 +1,9 @@
 # Nonresponse weights per survey: processed/weights_<survey>.csv (the design; mirrored as
 # .parquet, which the table jobs read) and analysis/weights_<survey>.csv (per class summary).
 # Config weighting.<survey> is a param, so changing it reruns this job and what depends on it.
+# poststratify / rake / calibrate add the calibration model to the design file (columns
+# calibration, cal_<margin>; docs/architecture.md) so that the table jobs' variances use it.
+# Frame variables named as margins or strata come from the frame (population: frame).
 
 
 rule weights:
@@ -11,6 +14,7 @@ rule weights:
         weights=f"{PROCESSED}/weights_{{survey}}.csv",
         summary=f"{ANALYSIS}/weights_{{survey}}.csv",
         parquet=f"{PROCESSED}/weights_{{survey}}.parquet",
+        margins=f"{ANALYSIS}/weight_margins_{{survey}}.csv",
     params:
         settings=lambda wildcards: config["weighting"][wildcards.survey],
     log:

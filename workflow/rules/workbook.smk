@@ -6,6 +6,8 @@ rule workbook:
     input:
         tables=all_table_csvs(),
         tests=all_test_csvs(),
+        contrasts=all_contrast_csvs(),
+        waves=all_wave_csvs(),
         codebooks=[codebook_path(s) for s in SURVEYS],
         weights=expand(f"{ANALYSIS}/weights_{{survey}}.csv", survey=SURVEYS),
         nonresponse=(
@@ -24,10 +26,14 @@ rule workbook:
         surveys=SURVEYS,
         table_ids=table_ids("survey") + table_ids("register"),
         test_ids=by_table_ids(),
+        contrast_ids=by_table_ids(),
+        wave_ids=wave_table_ids(),
+        contrasts=config.get("contrasts", {}),
         project=config["project"],
         suppression=config["suppression"],
         estimation=config["estimation"],
         weighting={s: config["weighting"][s] for s in SURVEYS if s in config["weighting"]},
+        digests=lambda wildcards: file_digests([codebook_path(s) for s in SURVEYS]),
     log:
         f"{ANALYSIS}/logs/workbook/workbook.log",
     conda:

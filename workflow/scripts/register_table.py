@@ -13,6 +13,7 @@ run_step(
     sm.output[0],
     sm.params.office_types,
     sm.params.standard_costs,
+    sm.params.get("by") or None,
     outputs=list(sm.output),
     log=sm.log[0],
 )

@@ -1,5 +1,6 @@
 """Thin script: output/report.html and output/report.pdf (see enkat.report)."""
 
+from enkat.atomic import write_checksums
 from enkat.cli import run_step
 from enkat.report import ReportInputs, build_report
 
@@ -18,6 +19,8 @@ inputs = ReportInputs(
     },
     audit_trail=sm.input.audit_trail,
     codebooks=dict(zip(sm.params.surveys, sm.input.codebooks, strict=True)),
+    contrasts=list(sm.input.contrasts),
+    waves=list(sm.input.waves),
 )
 run_step(
     build_report,
@@ -28,6 +31,13 @@ run_step(
     sm.params.figures,
     sm.output.html,
     sm.output.pdf,
-    outputs=list(sm.output),
+    outputs=[sm.output.checksums],  # the previous report stays (update); Snakemake restores it
+    log=sm.log[0],
+)
+run_step(
+    write_checksums,
+    [sm.output.pdf, sm.output.html],
+    sm.output.checksums,
+    outputs=[sm.output.checksums],
     log=sm.log[0],
 )

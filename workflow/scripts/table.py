@@ -15,6 +15,7 @@ run_step(
     snakemake.params.group_orders,
     snakemake.output.table,
     snakemake.output.get("test"),
+    snakemake.input.get("replicates"),  # estimation.variance.<survey>: supplied
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

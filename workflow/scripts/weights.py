@@ -13,6 +13,7 @@ run_step(
     snakemake.output.weights,
     snakemake.output.summary,
     snakemake.output.parquet,
+    snakemake.output.margins,
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

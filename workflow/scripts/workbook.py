@@ -19,6 +19,9 @@ run_step(
     sm.params.estimation,
     sm.params.weighting,
     sm.output[0],
+    contrasts=dict(zip(sm.params.contrast_ids, sm.input.contrasts, strict=True)),
+    waves=dict(zip(sm.params.wave_ids, sm.input.waves, strict=True)),
+    contrast_settings=sm.params.contrasts,
     outputs=list(sm.output),
     log=sm.log[0],
 )

@@ -44,6 +44,7 @@ def ingest(
             outputs,
             inputs.get("frame") if source == "handlers" else None,
             raw,
+            visits_path=inputs.get("visits") if source == "customers" else None,
         )
     joined = {
         "frame": (build_frame, ()),

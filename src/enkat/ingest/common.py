@@ -21,7 +21,8 @@ import pandas as pd
 from enkat.audit import AuditTrail, write_csv_atomic
 from enkat.errors import EnkatError
 from enkat.ingest.problems import Problems
-from enkat.readers import Limits, RawTable, normalise_code, read_input
+from enkat.readers import Limits, RawTable, read_input
+from enkat.text import escape, invisible_problems, normalise, normalise_code, prints_same
 
 REGISTER_COLUMNS = ["office_type", "region", "area"]
 
@@ -39,8 +40,11 @@ class Settings:
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
         report = config.get("report") or {}
         return cls(
-            dict(config["register"]["office_types"]),
-            list(config["register"]["regions"]),
+            {
+                normalise(str(k)): normalise(str(v))
+                for k, v in config["register"]["office_types"].items()
+            },
+            [normalise(str(r)) for r in config["register"]["regions"]],
             Limits.from_config(config.get("limits")),
             tuple(report.get("free_text") or ()),
         )
@@ -94,15 +98,42 @@ def select(
     for column in wanted:
         if column not in have:
             raise missing_column(raw, column, f"sources.{source}.columns")
+    for column, name in mapping.items():
+        if name in raw.dates:
+            raise EnkatError(
+                "a date where text or a code is expected",
+                file=raw.file,
+                row=raw.dates[name],
+                column=name,
+                value=raw.data.at[raw.dates[name], name],
+                expected=f"the {column.replace('_', ' ')} as text (sources.{source}.columns)",
+                hint="the spreadsheet turned the value into a date: format the column as "
+                "text and re-enter the values, or export as CSV",
+            )
     out = raw.data[list(wanted)].copy()
     out.columns = list(wanted.values())
     return out
+
+
+def used_columns(spec: Mapping[str, Any], extra: Iterable[str] = ()) -> list[str]:
+    """The raw columns a source reads (its configured columns and `extra`)."""
+    return [*(spec.get("columns") or {}).values(), *extra]
+
+
+def check_text(raw: RawTable, columns: Iterable[str], problems: Problems) -> None:
+    """Invisible characters in the ids, codes and categories a source reads (enkat.text)."""
+    invisible_problems(raw.data, [c for c in columns if c in raw.data.columns], problems)
 
 
 def missing_column(raw: RawTable, column: str, where: str) -> EnkatError:
     close = difflib.get_close_matches(column, list(raw.data.columns), n=1)
     hint = (
         f"the file has {close[0]!r}: rename it, or correct {where}"
+        + (
+            f" (they print the same but differ: {escape(column)} and {escape(close[0])})"
+            if close and prints_same(column, close[0])
+            else ""
+        )
         if close
         else f"re-export with the column, or correct {where}"
     )
@@ -226,15 +257,22 @@ def in_register(
     reg = register.set_index("office_id")[REGISTER_COLUMNS]
     known = data["office_id"].isin(reg.index).to_numpy(dtype=bool)
     filled = ~blank(data["office_id"])
-    problems.add_mask(
-        data,
-        filled & ~known,
-        column,
-        data["office_id"],
-        "the office is not in the office register",
-        "an office id of processed/register.parquet",
-        "correct the office id, or add the office to the register",
-    )
+    if (filled & ~known).any():
+        stripped = data["office_id"].str.strip().isin(reg.index).to_numpy(dtype=bool)
+        hint = np.where(
+            stripped,
+            "the id has spaces before or after it: delete them",
+            "correct the office id, or add the office to the register",
+        )
+        problems.add_mask(
+            data,
+            filled & ~known,
+            column,
+            data["office_id"],
+            "the office is not in the office register",
+            "an office id of processed/register.parquet",
+            hint,
+        )
     joined = reg.reindex(data["office_id"].to_numpy())
     joined.index = data.index
     for name in REGISTER_COLUMNS:
@@ -281,7 +319,7 @@ def finish(
             f"{len(bad)} row(s) with {len(table)} problem(s) set aside in "
             f"{Path(outputs.rejected).name} (on_invalid: reject)",
         )
-    rejected = _rejected(raw, table, private_columns)
+    rejected = _rejected(raw, table, private_columns, spec.get("non_personal") or (), source)
     write_parquet(kept.reset_index(drop=True), outputs.data)
     write_csv_atomic(rejected, outputs.rejected)
     write_csv_atomic(audit.frame(), outputs.audit)
@@ -310,6 +348,7 @@ def ingest_joined(
     audit = AuditTrail(source, raw.file)
     read_audit_step(raw, audit)
     problems = Problems(raw.file)
+    check_text(raw, used_columns(spec, spec.get("variables") or ()), problems)
     data = build(raw, spec, read_register(register_path), problems)
     audit.add("join", len(data), len(data), "office type, region and area from the register")
     if text_columns:
@@ -317,13 +356,32 @@ def ingest_joined(
     return finish(source, spec, raw, data, problems, audit, outputs)
 
 
-def _rejected(raw: RawTable, table: pd.DataFrame, private_columns: Iterable[str]) -> pd.DataFrame:
-    """One line per problem: row, column, reason, value, then the raw row (no free text)."""
-    rows = raw.data.drop(columns=[c for c in private_columns if c in raw.data.columns])
-    lines = table[["row", "column", "reason", "value"]].copy()
-    lines["value"] = lines["value"].map(lambda v: "" if v is None else str(v))
+def _rejected(
+    raw: RawTable,
+    table: pd.DataFrame,
+    private_columns: Iterable[str],
+    non_personal: Sequence[str] = (),
+    source: str = "",
+) -> pd.DataFrame:
+    """One line per problem: row, column and reason, then only the raw columns the config
+    declares non-personal (`sources.<source>.non_personal`; free text never). The bad
+    value itself is left out: it may be the personal datum (an e-mail address, a name)."""
+    private = set(private_columns)
+    for name in non_personal:
+        if name not in raw.data.columns:
+            raise EnkatError(
+                "a column declared non-personal is not in the file",
+                file=raw.file,
+                key=f"sources.{source}.non_personal",
+                value=name,
+                expected="one of " + ", ".join(map(str, raw.data.columns[:20])),
+                hint="use the column names of the raw file, or remove the entry",
+            )
+    kept = [c for c in non_personal if c not in private]
+    rows = raw.data[kept]
+    lines = table[["row", "column", "reason"]].copy()
     if lines.empty:
-        return pd.DataFrame(columns=["row", "column", "reason", "value", *rows.columns])
+        return pd.DataFrame(columns=["row", "column", "reason", *rows.columns])
     raw_rows = rows.reindex(lines["row"].to_numpy()).reset_index(drop=True)
     raw_rows.columns = [c if c not in lines.columns else f"raw_{c}" for c in raw_rows.columns]
     return pd.concat([lines.reset_index(drop=True), raw_rows], axis=1)
@@ -334,12 +392,11 @@ def write_parquet(data: pd.DataFrame, path: str | Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    from enkat.atomic import atomic_path
+
     table = pa.Table.from_pandas(data, preserve_index=False)
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def read_audit_step(raw: RawTable, audit: AuditTrail) -> None:

@@ -14,6 +14,7 @@ from enkat.audit import AuditTrail
 from enkat.ingest.common import (
     Outputs,
     Settings,
+    check_text,
     clean_rows,
     finish,
     non_negative_integers,
@@ -22,8 +23,10 @@ from enkat.ingest.common import (
     require,
     select,
     unique,
+    used_columns,
 )
 from enkat.ingest.problems import Problems
+from enkat.text import did_you_mean, prints_same
 
 COLUMNS = ["office_id", "office_name", "region", "area", "office_type", "visits"]
 
@@ -47,9 +50,10 @@ def allowed_value(
 
         def suggest(value: str) -> str:
             near = squashed.get(" ".join(value.split()).casefold())
+            near = near or next((k for k in allowed if prints_same(value, k)), None)
             close = difflib.get_close_matches(value, list(allowed), n=1)
             if near or close:
-                return f"did you mean {near or close[0]!r}?"
+                return did_you_mean(value, near or close[0])
             return f"use one of the values of config {key}"
 
         hints = values[bad].map(suggest)
@@ -80,6 +84,17 @@ def build_register(
     ):
         require(data, name, cols[name], problems, what)
     unique(data, "office_id", cols["office_id"], problems, "office id")
+    ids = data["office_id"]
+    padded = (ids.notna() & (ids != ids.str.strip())).to_numpy(dtype=bool)
+    problems.add_mask(
+        data,
+        padded,
+        cols["office_id"],
+        ids,
+        "the office id has spaces before or after it",
+        "the office id without surrounding spaces",
+        "delete the spaces: the office ids of the other files would not match it",
+    )
     # A register may hold the type codes (stort) or their labels (Stort kontor).
     types = {
         **{label: label for label in settings.office_types.values()},
@@ -117,6 +132,7 @@ def ingest_register(
     audit = AuditTrail("register", raw.file)
     read_audit_step(raw, audit)
     problems = Problems(raw.file)
+    check_text(raw, used_columns(spec), problems)
     data = build_register(raw, spec, settings, problems)
     good = clean_rows(data, problems)
     audit.add(

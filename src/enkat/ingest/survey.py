@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from enkat.audit import AuditTrail
@@ -29,6 +30,7 @@ from enkat.ingest.common import (
     Settings,
     audit_trimmed,
     blank,
+    check_text,
     clean_rows,
     finish,
     in_register,
@@ -39,6 +41,7 @@ from enkat.ingest.common import (
     select,
     trim_text,
     unique,
+    used_columns,
 )
 from enkat.ingest.problems import Problems
 from enkat.readers import RawTable
@@ -179,6 +182,37 @@ def _audit_answers(
             )
 
 
+def answers_without_visits(
+    data: pd.DataFrame, spec: Mapping[str, Any], visits_path: str | Path, problems: Problems
+) -> None:
+    """Customers who answered at an office whose visits in that wave are 0: the visits file
+    or the answers are wrong, and weighting by visits would give them no weight."""
+    if "wave" not in data.columns or "office_id" not in data.columns:
+        return
+    visits = pd.read_parquet(visits_path, columns=["office_id", "wave", "visits"])
+    zero = visits[visits["visits"].astype("Float64").fillna(1) == 0]
+    if zero.empty:
+        return
+    keys = set(
+        zip(zero["office_id"].astype(str), zero["wave"].astype(str).str.strip(), strict=True)
+    )
+    office = data["office_id"].astype("string").fillna("")
+    wave = data["wave"].astype("string").fillna("").str.strip()
+    mask = np.fromiter(
+        ((o, w) in keys for o, w in zip(office, wave, strict=True)), dtype=bool, count=len(data)
+    )
+    cols = spec.get("columns") or {}
+    problems.add_mask(
+        data,
+        mask,
+        str(cols.get("office_id", "office_id")),
+        (office + " / " + wave).to_numpy(dtype=object),
+        "answers from an office whose visits in that wave are 0 (in the visits file)",
+        "an office and wave with visits above 0",
+        "correct the visits file, or the office or wave of the answer",
+    )
+
+
 def ingest_survey(
     survey: str,
     spec: Mapping[str, Any],
@@ -188,6 +222,7 @@ def ingest_survey(
     outputs: Outputs,
     frame_path: str | Path | None = None,
     path: str | Path | None = None,
+    visits_path: str | Path | None = None,
 ) -> pd.DataFrame:
     """Pipeline step: processed/<survey>.parquet from a survey export and its codebook."""
     book = load_codebook(codebook_path)
@@ -203,12 +238,17 @@ def ingest_survey(
         file=codebook_path,
     )
     problems = Problems(raw.file)
+    text_columns = {str(i.column) for i in book.text_items()}
+    coded = [c for c in book.columns() if c not in text_columns]
+    check_text(raw, used_columns(spec, coded), problems)
     frame = pd.read_parquet(frame_path, columns=["person_id", "office_id"]) if frame_path else None
     data, linked = build_survey(
         survey, raw, spec, book, read_register(register_path), frame, settings, problems
     )
     categories = [c for c in CATEGORIES if c in data.columns]
     trimmed = trim_text(data, categories)
+    if visits_path is not None:
+        answers_without_visits(data, spec, visits_path, problems)
     good = clean_rows(data, problems)
     audit.add("join", len(good), len(good), "office type, region and area from the register")
     audit_trimmed(audit, len(good), trimmed, categories)

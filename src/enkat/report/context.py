@@ -20,10 +20,33 @@ from enkat.codebook import Codebook, Item, load_codebook
 from enkat.errors import EnkatError
 from enkat.register_tables import read_register_table
 from enkat.report import display, lineage
+from enkat.report import narrative as narr
 from enkat.report.findings import build_finding
-from enkat.suppression import TOTAL, Rules
+from enkat.suppression import (
+    TOTAL,
+    Rules,
+    footnote_nchs,
+    footnote_secondary,
+    footnote_unreliable,
+)
 
-FIRST_RESULT_CHAPTER = 2  # chapter 1 is the method
+FIRST_RESULT_CHAPTER = 2  # without config report.sections: chapter 1 is the introduction
+SHOW = ("table", "figure", "both")
+DEFAULT_SECTIONS = (
+    "sammanfattning",
+    "inledning",
+    "resultat",
+    "slutsatser",
+    "bilaga_metod",
+    "bilaga_enkat",
+    "bilaga_harledning",
+)
+TEMPLATE_SECTIONS = {  # built-in sections drawn by a template, with their default titles
+    "bilaga_metod": "Metod och genomförande",
+    "bilaga_enkat": "Frågorna i undersökningarna",
+    "bilaga_harledning": "Dataunderlag och spårbarhet",
+    "bilaga_tabeller": "Fullständiga tabeller",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +60,8 @@ class ReportInputs:
     nonresponse: Mapping[str, str | Path]
     audit_trail: str | Path
     codebooks: Mapping[str, str | Path]
+    contrasts: Sequence[str | Path] = ()  # analysis/contrasts/<id>.csv (significance marks)
+    waves: Sequence[str | Path] = ()  # analysis/waves/<id>.csv (change between waves)
 
 
 def _by_stem(paths: Sequence[str | Path]) -> dict[str, Path]:
@@ -119,11 +144,31 @@ def survey_table(
     estimates = read_estimates(path)
     return {
         "kind": "survey",
-        "display": display.survey_table(estimates, rules),
+        "display": display.survey_table(estimates, rules, cell_ci=bool(spec.get("cell_ci"))),
         "full": [display.full_survey_table(estimates, rules)],
         "tests": _tests(tests.get(spec["id"]), estimates, level),
         "base_n": int(estimates.loc[estimates["group"] == TOTAL, "base_n"].max()),
     }
+
+
+def _significance(
+    entry: dict[str, Any], spec: Mapping[str, Any], path: Path, settings: Mapping[str, Any]
+) -> None:
+    """Significance marks and the wave-change sentence (enkat.contrasts) in the chapter
+    table, where config asks for them and their analysis files were built."""
+    contrasts = (settings.get("contrasts") or {}).get(str(spec["id"]))
+    waves = (settings.get("waves") or {}).get(str(spec["id"]))
+    if contrasts is None and waves is None:
+        return
+    from enkat.contrasts import read_contrasts, table_marks, wave_note
+
+    estimates = read_estimates(path)
+    config, estimation = settings["contrast_config"], settings["estimation"]
+    marks = table_marks(spec, estimates, contrasts, config, estimation)
+    notes = [wave_note(read_contrasts(waves), estimates, spec, config, estimation)] if waves else []
+    entry["display"] = display.survey_table(
+        estimates, settings["rules"], marks, notes, cell_ci=bool(spec.get("cell_ci"))
+    )
 
 
 def register_table(spec: Mapping[str, Any], path: Path, max_rows: int) -> dict[str, Any]:
@@ -140,12 +185,51 @@ def register_table(spec: Mapping[str, Any], path: Path, max_rows: int) -> dict[s
     }
 
 
+def asked(item: Item | None, items: Mapping[str, Item]) -> list[dict[str, Any]]:
+    """Who was asked: the question's filter and each grid row's own filter, as data."""
+    if item is None:
+        return []
+    out = []
+    filters = [("", item.filter)] + [(r.label, r.filter) for r in item.rows]
+    for row, flt in filters:
+        if flt is None:
+            continue
+        source = items.get(flt.item)
+        out.append(
+            {
+                "row": row,
+                "question": source.text if source else flt.item,
+                "values": list(flt.values),
+            }
+        )
+    return out
+
+
+def show_choice(spec: Mapping[str, Any], has_figure: bool, show: Mapping[str, str]) -> str:
+    """Table, figure or both in the chapter; by default never both (the workbook has all)."""
+    table_id = str(spec["id"])
+    choice = str(show.get(table_id, ""))
+    if choice and choice not in SHOW:
+        raise EnkatError(
+            "a report.show entry names an unknown choice",
+            file="config/config.yaml",
+            key=f"report.show.{table_id}",
+            value=choice,
+            expected="one of " + ", ".join(SHOW),
+        )
+    if not has_figure:
+        return "table"
+    if choice:
+        return choice
+    return "table" if spec.get("by") else "figure"
+
+
 def table_entry(
     spec: Mapping[str, Any],
     files: Mapping[str, Path],
     tests: Mapping[str, Path],
     figures: Mapping[str, Path],
-    questions: Mapping[str, Mapping[str, str]],
+    questions: Mapping[str, Mapping[str, Item]],
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
     """One catalogue table with its display layout, tests, figure and question."""
@@ -161,16 +245,27 @@ def table_entry(
         entry = register_table(spec, files[table_id], int(settings["chapter_max_rows"]))
     else:
         entry = survey_table(spec, files[table_id], tests, settings["rules"], settings["level"])
+        _significance(entry, spec, files[table_id], settings)
     survey = str(spec.get("survey", ""))
+    items = questions.get(survey, {})
+    item = items.get(str(spec.get("item", "")))
+    fig = figure(table_id, figures)
+    show = show_choice(spec, fig is not None, settings.get("show") or {})
     entry.update(
         id=table_id,
         title=str(spec["title"]),
         survey=survey,
-        question=questions.get(survey, {}).get(str(spec.get("item", "")), ""),
+        question=item.text if item else "",
+        asked=asked(item, items),
         by=fmt.group_var_label(str(spec["by"])) if spec.get("by") else "",
         filter=dict(spec.get("filter") or {}),
-        figure=figure(table_id, figures),
+        figure=fig,
+        show_table=show in ("table", "both"),
+        show_figure=show in ("figure", "both") and fig is not None,
+        caveat=settings.get("caveats", {}).get(survey, ""),
     )
+    if entry["kind"] == "survey":
+        entry["base_note"] = display.base_note(read_estimates(files[table_id]))
     return entry
 
 
@@ -188,6 +283,8 @@ def weighting_summary(path: Path, rule: Mapping[str, Any]) -> dict[str, Any]:
         "method": str(rule.get("method", total["method"])),
         "classes": list(rule.get("classes") or []),
         "margins": list(rule.get("margins") or []),
+        "strata": list(rule.get("strata") or []),  # design strata, when not the classes
+        "calibration": dict(rule.get("calibration") or {}),
         "population": str(rule.get("population", "")),
         "min_respondents": rule.get("min_respondents"),
         "trim": rule.get("trim"),
@@ -218,7 +315,7 @@ def chapters(
     files: Mapping[str, Path],
     tests: Mapping[str, Path],
     figures: Mapping[str, Path],
-    questions: Mapping[str, Mapping[str, str]],
+    questions: Mapping[str, Mapping[str, Item]],
     settings: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     """The result chapters in catalogue order, each with its tables."""
@@ -227,7 +324,131 @@ def chapters(
         specs = [t for t in catalogue["tables"] if t.get("chapter") == chapter["id"]]
         entries = [table_entry(s, files, tests, figures, questions, settings) for s in specs]
         out.append(
-            {"id": chapter["id"], "title": chapter["title"], "number": number, "tables": entries}
+            {
+                "id": chapter["id"],
+                "title": chapter["title"],
+                "number": number,
+                "tables": entries,
+                "narrative": None,
+            }
+        )
+    return out
+
+
+def narrative_sources(
+    catalogue: Mapping[str, Any],
+    files: Mapping[str, Path],
+    tests: Mapping[str, Path],
+    rules: Rules,
+    level: float,
+    caveats: Mapping[str, str],
+) -> narr.Sources:
+    """Every analysis file a narrative may cite, read once."""
+    specs = {str(t["id"]): t for t in catalogue["tables"]}
+    built = {i: t for i, t in specs.items() if i in files}
+    survey = {i: read_estimates(files[i]) for i, t in built.items() if t.get("kind") != "register"}
+    register = {
+        i: read_register_table(files[i]) for i, t in built.items() if t.get("kind") == "register"
+    }
+    return narr.Sources(
+        specs=specs,
+        estimates=survey,
+        tests={i: read_tests(p) for i, p in tests.items() if i in specs},
+        register=register,
+        rules=rules,
+        level=level,
+        caveats=dict(caveats),
+    )
+
+
+def _section_entry(entry: Any) -> tuple[str, str]:
+    if isinstance(entry, Mapping):
+        return str(entry["id"]), str(entry.get("title") or "")
+    return str(entry), ""
+
+
+def sections(
+    report: Mapping[str, Any],
+    chapter_list: list[dict[str, Any]],
+    sources: narr.Sources,
+) -> list[dict[str, Any]]:
+    """The report's sections in config order (report.sections), numbered as a reader sees them.
+
+    Body chapters are numbered 1, 2, ...; the result chapters of the catalogue take their
+    place at `resultat`; sections whose id starts with `bilaga_` are appendices (Bilaga 1, ...).
+    Text sections are the auditors' Markdown files in `report.narrative`.
+    """
+    templates = Path(str(report.get("templates", "report_templates")))
+    folder = Path(str(report.get("narrative") or templates / "chapters"))
+    out: list[dict[str, Any]] = []
+    body = appendix = 0
+    for entry in report.get("sections") or DEFAULT_SECTIONS:
+        sid, title = _section_entry(entry)
+        if sid == "resultat":
+            for chapter in chapter_list:
+                body += 1
+                chapter["number"] = body
+                path = folder / f"{chapter['id']}.md"
+                tables = {t["id"]: t["title"] for t in chapter["tables"]}
+                chapter["narrative"] = (
+                    narr.render_narrative(path, sources, str(body), tables)
+                    if path.is_file()
+                    else None
+                )
+                if chapter["narrative"] is not None and chapter["narrative"].title:
+                    raise EnkatError(
+                        "a result chapter's narrative has a title line (#)",
+                        file=str(path),
+                        value=chapter["narrative"].title,
+                        expected="no # line (chapter titles are in config/tables.yaml)",
+                    )
+                out.append(
+                    {
+                        "kind": "chapter",
+                        "id": chapter["id"],
+                        "chapter": chapter,
+                        "number": str(body),
+                        "title": chapter["title"],
+                        "anchor": f"kap-{chapter['id']}",
+                    }
+                )
+            continue
+        appendix_section = sid.startswith("bilaga_")
+        if appendix_section:
+            appendix += 1
+            number = f"Bilaga {appendix}"
+        elif sid == "sammanfattning":
+            number = ""
+        else:
+            body += 1
+            number = str(body)
+        anchor = sid.replace("_", "-")
+        if sid in TEMPLATE_SECTIONS:
+            template = (
+                "sections/metod.html.j2" if sid == "bilaga_metod" else f"sections/{sid}.html.j2"
+            )
+            out.append(
+                {
+                    "kind": "template",
+                    "id": sid,
+                    "template": template,
+                    "number": number,
+                    "title": title or TEMPLATE_SECTIONS[sid],
+                    "anchor": anchor,
+                }
+            )
+            continue
+        prefix = number if number and not appendix_section else ""
+        text = narr.render_narrative(folder / f"{sid}.md", sources, prefix)
+        out.append(
+            {
+                "kind": "summary" if sid == "sammanfattning" else "text",
+                "id": sid,
+                "number": number,
+                "title": title or text.title or sid.capitalize(),
+                "anchor": anchor,
+                "narrative": text,
+            }
         )
     return out
 
@@ -239,7 +460,9 @@ def findings(
     tests: Mapping[str, Path],
     rules: Rules,
     level: float,
+    caveats: Mapping[str, str] | None = None,
 ) -> list[Any]:
+    caveats = caveats or {}
     specs = {str(t["id"]): t for t in catalogue["tables"]}
     out = []
     for k, spec in enumerate(report.get("findings") or []):
@@ -254,6 +477,16 @@ def findings(
                 expected="a survey table id of config/tables.yaml",
             )
         test_path = tests.get(table_id)
+        survey = str(specs[table_id].get("survey", ""))
+        if survey in caveats and not spec.get("caveat"):
+            raise EnkatError(
+                "a report finding draws on a survey the config marks as unreliable",
+                file="config/config.yaml",
+                key=key,
+                value=table_id,
+                expected="a table of a reliable survey, or `caveat: true` on the finding "
+                "(the sentence then carries report.unreliable_surveys." + survey + ")",
+            )
         out.append(
             build_finding(
                 spec,
@@ -263,6 +496,7 @@ def findings(
                 rules,
                 level,
                 key,
+                caveat=caveats.get(survey, "") if spec.get("caveat") else "",
             )
         )
     return out
@@ -279,21 +513,33 @@ def build_context(
     level = float(estimation.get("test_level", 0.05))
     report = config.get("report") or {}
     books = {s: load_codebook(p) for s, p in inputs.codebooks.items()}
-    questions = {s: {i.id: i.text for i in b.items} for s, b in books.items()}
+    questions = {s: {i.id: i for i in b.items} for s, b in books.items()}
     files, tests = _by_stem(inputs.tables), _by_stem(inputs.tests)
     figures = {Path(p).name: Path(p) for p in inputs.figures}
+    caveats = {str(k): str(v) for k, v in (report.get("unreliable_surveys") or {}).items()}
     settings = {
         "rules": rules,
         "level": level,
         "chapter_max_rows": report.get("chapter_max_rows", 30),
+        "show": dict(report.get("show") or {}),
+        "caveats": caveats,
+        "contrasts": _by_stem(inputs.contrasts),
+        "waves": _by_stem(inputs.waves),
+        "contrast_config": config.get("contrasts") or {},
+        "estimation": estimation,
     }
+    chapter_list = chapters(catalogue, files, tests, figures, questions, settings)
+    sources = narrative_sources(catalogue, files, tests, rules, level, caveats)
+    section_list = sections(report, chapter_list, sources)
     trail = lineage.read_audit_trail(inputs.audit_trail)
     weights = {Path(p).stem.removeprefix("weights_"): Path(p) for p in inputs.weights}
     return {
         "project": dict(config["project"]),
         "surveys": {s: survey_info(b) for s, b in books.items()},
-        "findings": findings(report, catalogue, files, tests, rules, level),
-        "chapters": chapters(catalogue, files, tests, figures, questions, settings),
+        "findings": findings(report, catalogue, files, tests, rules, level, caveats),
+        "chapters": chapter_list,
+        "sections": section_list,
+        "assessment_title": str(report.get("assessment_title", "Bedömning")),
         "weighting": {
             s: weighting_summary(p, config["weighting"].get(s, {})) for s, p in weights.items()
         },
@@ -304,6 +550,10 @@ def build_context(
             "min_group": rules.min_group,
             "min_effective_n": rules.min_effective_n,
             "max_ci_width": rules.max_ci_width,
+            "preset": rules.preset,
+            "nchs_note": footnote_nchs(),
+            "secondary_note": footnote_secondary(),
+            "unreliable_note": footnote_unreliable(rules),
         },
         "questionnaire": {s: [question(i) for i in b.items] for s, b in books.items()},
         "lineage": {
@@ -311,6 +561,8 @@ def build_context(
             "trail": lineage.trail_rows(trail),
             "rejected": lineage.rejected_rows(trail),
             "config": lineage.config_text(config),
+            "config_file": str(report.get("config_copy", "konfiguration.yaml")),
+            "config_sha256": lineage.config_digest(config),
             "versions": lineage.software_versions(),
         },
     }

@@ -20,6 +20,8 @@ from enkat.codebook import CHOSEN, NOT_CHOSEN
 from enkat.register_tables import wide_blocks
 from enkat.suppression import TOTAL, UNRELIABLE_MARK, Rules, suppression_reason, unreliable
 
+ROW_HEADER = "Avser"  # the stub of a grid: an agency, an action, a training provider
+
 
 @dataclass
 class Row:
@@ -41,6 +43,8 @@ class DisplayTable:
     caption: str = ""
     suppressed_base: bool = False
     suppressed_group: bool = False
+    suppressed_secondary: bool = False
+    suppressed_nchs: bool = False
     uncertain: bool = False
     multiple: bool = False
     notes: list[str] = field(default_factory=list)
@@ -67,7 +71,9 @@ def cell_percent(row: Mapping[str, Any]) -> str:
     """A percentage cell: '..' when suppressed, '*' after an uncertain estimate."""
     if row["suppressed"]:
         return fmt.SUPPRESSED
-    return fmt.percent_value(row["estimate"]) + (UNRELIABLE_MARK if row["uncertain"] else "")
+    text = fmt.percent_value(row["estimate"]) + (UNRELIABLE_MARK if row["uncertain"] else "")
+    significance = row.get("significance", "")  # enkat.contrasts marks, after a no-break space
+    return f"{text}\u00a0{significance}" if significance else text
 
 
 def cell_interval(row: Mapping[str, Any]) -> str:
@@ -81,12 +87,19 @@ def cell_count(row: Mapping[str, Any]) -> str:
 def _flags(display: DisplayTable, marked: pd.DataFrame) -> DisplayTable:
     display.suppressed_base = bool((marked["reason"] == "base").any())
     display.suppressed_group = bool((marked["reason"] == "group").any())
+    display.suppressed_secondary = bool((marked["reason"] == "secondary").any())
+    display.suppressed_nchs = bool((marked["reason"] == "nchs").any())
     display.uncertain = bool(marked["uncertain"].any())
     return display
 
 
 def _base(block: pd.DataFrame) -> str:
-    return fmt.number(int(block["base_n"].iloc[0])) if len(block) else fmt.MISSING
+    return base_text(block["base_n"].iloc[0]) if len(block) else fmt.MISSING
+
+
+def base_text(value: Any) -> str:
+    """A base: '..' where the CSV hides it (a wholly suppressed group), else the count."""
+    return fmt.SUPPRESSED if pd.isna(value) else fmt.number(int(value))
 
 
 def _single(marked: pd.DataFrame) -> DisplayTable:
@@ -112,7 +125,7 @@ def _multiple(marked: pd.DataFrame, by: bool) -> DisplayTable:
     base_rows = chosen.drop_duplicates("group")
     for _, r in base_rows.iterrows():
         headers = ["Antal svarande (bas)"] + ([str(r["group"])] if by else [])
-        rows.append(Row(headers, ["", "", fmt.number(int(r["base_n"]))], total=True))
+        rows.append(Row(headers, ["", "", base_text(r["base_n"])], total=True))
     return DisplayTable(
         row_headers=["Alternativ", *(["Grupp"] if by else [])],
         columns=["Andel som valt, %", "95 % KI, %", "Antal"],
@@ -122,7 +135,10 @@ def _multiple(marked: pd.DataFrame, by: bool) -> DisplayTable:
     )
 
 
-def _matrix(marked: pd.DataFrame, by_label: str | None) -> DisplayTable:
+CELL_CI_NOTE = "Inom parentes: konfidensintervallet för andelen, i procent."
+
+
+def _matrix(marked: pd.DataFrame, by_label: str | None, cell_ci: bool = False) -> DisplayTable:
     variables = _ordered(marked["variable"])
     categories = _ordered(marked["category"])
     labels = dict(zip(marked["variable"], marked["variable_label"], strict=False))
@@ -133,23 +149,61 @@ def _matrix(marked: pd.DataFrame, by_label: str | None) -> DisplayTable:
             block = marked[(marked["variable"] == variable) & (marked["group"] == group)]
             by_category = {str(r["category"]): r for _, r in block.iterrows()}
             cells = [
-                cell_percent(by_category[c]) if c in by_category else fmt.MISSING
+                _cell(by_category[c], cell_ci) if c in by_category else fmt.MISSING
                 for c in categories
             ]
             headers = ([labels[variable]] if several else []) + ([group] if by_label else [])
             rows.append(Row(headers, [*cells, _base(block)], total=group == TOTAL and by_label))
-    row_headers = (["Rad"] if several else []) + ([by_label] if by_label else [])
-    return DisplayTable(
-        row_headers=row_headers or ["Rad"],
+    row_headers = ([ROW_HEADER] if several else []) + ([by_label] if by_label else [])
+    table = DisplayTable(
+        row_headers=row_headers or [ROW_HEADER],
         columns=[*categories, "Bas (n)"],
         rows=rows,
         layout="matrix",
     )
+    if cell_ci:
+        table.notes.append(CELL_CI_NOTE)
+    return table
 
 
-def survey_table(estimates: pd.DataFrame, rules: Rules) -> DisplayTable:
-    """The chapter layout of a survey table."""
+def _cell(row: Mapping[str, Any], cell_ci: bool) -> str:
+    """A cross-tab share, with its interval in the cell where the catalogue asks (cell_ci)."""
+    text = cell_percent(row)
+    return f"{text} ({cell_interval(row)})" if cell_ci and not row["suppressed"] else text
+
+
+def survey_table(
+    estimates: pd.DataFrame,
+    rules: Rules,
+    marks: Any = None,
+    notes: list[str] | None = None,
+    cell_ci: bool = False,
+) -> DisplayTable:
+    """The chapter layout of a survey table.
+
+    `marks` (enkat.contrasts.SignificanceMarks) adds the significance mark after a share, the
+    group letter after a group and the rule to the notes; `notes` are further note lines."""
     marked = _mark(estimates, rules)
+    if marks is not None:
+        keys = zip(
+            marked["variable"].astype(str),
+            marked["group"].astype(str),
+            marked["category"].astype(str),
+            strict=True,
+        )
+        marked["significance"] = [marks.cells.get(k, "") for k in keys]
+    display = _survey_layout(marked, cell_ci)
+    if marks is not None and marks.letters:
+        for row in display.rows:
+            if row.headers and row.headers[-1] in marks.letters:
+                row.headers[-1] = f"{row.headers[-1]} ({marks.letters[row.headers[-1]]})"
+    if marks is not None and (marks.cells or marks.letters):
+        display.notes.append(marks.footnote)
+    display.notes.extend(notes or [])
+    return display
+
+
+def _survey_layout(marked: pd.DataFrame, cell_ci: bool = False) -> DisplayTable:
     group_var = next((g for g in marked["group_var"] if g), "")
     by_label = fmt.group_var_label(group_var) if group_var else None
     if set(marked["category"]) <= {CHOSEN, NOT_CHOSEN}:
@@ -157,7 +211,7 @@ def survey_table(estimates: pd.DataFrame, rules: Rules) -> DisplayTable:
     elif marked["variable"].nunique() == 1 and by_label is None:
         display = _single(marked)
     else:
-        display = _matrix(marked, by_label)
+        display = _matrix(marked, by_label, cell_ci)
     return _flags(display, marked)
 
 
@@ -172,18 +226,31 @@ def full_survey_table(estimates: pd.DataFrame, rules: Rules) -> DisplayTable:
                 cell_interval(r),
                 fmt.SUPPRESSED if r["suppressed"] else fmt.percent_value(r["se"], 2),
                 cell_count(r),
-                fmt.number(int(r["base_n"])),
+                base_text(r["base_n"]),
             ],
         )
         for _, r in marked.iterrows()
     ]
     display = DisplayTable(
-        row_headers=["Rad", "Grupp", "Svarsalternativ"],
+        row_headers=[ROW_HEADER, "Grupp", "Svarsalternativ"],
         columns=["Andel, %", "95 % KI, %", "Medelfel, %-enheter", "Antal", "Bas (n)"],
         rows=rows,
         layout="long",
     )
     return _flags(display, marked)
+
+
+def base_note(estimates: pd.DataFrame) -> str:
+    """The number of respondents behind a table, for a figure shown without its table."""
+    total = (
+        estimates[estimates["group"] == TOTAL] if TOTAL in set(estimates["group"]) else estimates
+    )
+    bases = sorted({int(b) for b in total["base_n"].dropna()})
+    if not bases:
+        return ""
+    if len(bases) == 1:
+        return fmt.number(bases[0])
+    return fmt.number(bases[0]) + "–" + fmt.number(bases[-1])
 
 
 def register_value(value: float, unit: str) -> str:

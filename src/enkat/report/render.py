@@ -116,11 +116,15 @@ def write_pdf(html: str, templates: Path, figures: Path, output: Path) -> SafeFe
     from weasyprint.urls import FatalURLFetchingError
 
     from enkat.report.fetcher import SafeFetcher
+    from enkat.report.pdftags import repaired_tagging
 
     fetcher = SafeFetcher([templates, figures])
     document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher)
     try:
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=b"enkat-report", srgb=True)
+        with repaired_tagging():
+            pdf = document.write_pdf(
+                pdf_variant=PDF_VARIANT, pdf_identifier=b"enkat-report", srgb=True
+            )
     except FatalURLFetchingError:
         refused = fetcher.refused[0] if fetcher.refused else "?"
         raise EnkatError(
@@ -134,13 +138,13 @@ def write_pdf(html: str, templates: Path, figures: Path, output: Path) -> SafeFe
 
 
 def _write_atomic(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
+    """Swap the new file in only when it is complete; a failure leaves no temporary file."""
+    from enkat.atomic import write_bytes_atomic, write_text_atomic
+
     if isinstance(data, str):
-        partial.write_text(data, encoding="utf-8", newline="\n")
+        write_text_atomic(path, data)
     else:
-        partial.write_bytes(data)
-    partial.replace(path)
+        write_bytes_atomic(path, data)
 
 
 def build_report(
