@@ -35,12 +35,12 @@ from enkat.suppression import TOTAL
 from enkat.tables import (
     TableVariable,
     align,
-    category_codes,
     expand,
     filter_mask,
     group_codes,
     load_codebook,
     read_columns,
+    variable_codes,
     write_csv,
 )
 
@@ -360,7 +360,7 @@ def contrast_table(
             ]
     blocks = []
     for var in variables:
-        codes = np.where(keep, _codes(data, var), -1)
+        codes = np.where(keep, variable_codes(data, var), -1)
         for comparison, group, reference, in_a, in_b in pairs:
             d = difference(design, codes, len(var.categories), in_a, in_b)
             blocks.append(
@@ -445,7 +445,7 @@ def wave_table(
         outer += [(by, g, groups == i) for i, g in enumerate(labels)]
     blocks = []
     for var in variables:
-        codes = np.where(keep, _codes(data, var), -1)
+        codes = np.where(keep, variable_codes(data, var), -1)
         for group_var, group, inside in outer:
             for i, r in wave_pairs:
                 d = difference(
@@ -474,17 +474,6 @@ def wave_table(
     keys = [*FAMILY_KEYS[settings.family], "group_var", "group"]
     _adjust(frame, keys, settings.adjust, settings.test_level)
     return frame
-
-
-def _codes(data: pd.DataFrame, var: TableVariable) -> np.ndarray:
-    if var.name not in data.columns:
-        raise EnkatError(
-            "a table variable is not in the survey data",
-            column=var.name,
-            expected="a column of processed/<survey>.parquet",
-            hint="check the codebook and the ingest step",
-        )
-    return category_codes(data[var.name], var.categories, var.not_in_base)
 
 
 def _concat(blocks: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

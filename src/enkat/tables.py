@@ -120,6 +120,18 @@ def category_codes(
     return lookup[codes]
 
 
+def variable_codes(data: pd.DataFrame, var: TableVariable) -> np.ndarray:
+    """Category index per respondent of one table variable (its column must be there)."""
+    if var.name not in data.columns:
+        raise EnkatError(
+            "a table variable is not in the survey data",
+            column=var.name,
+            expected="a column of processed/<survey>.parquet",
+            hint="check the codebook and the ingest step",
+        )
+    return category_codes(data[var.name], var.categories, var.not_in_base)
+
+
 def group_codes(
     values: pd.Series, order: Sequence[str] | None = None
 ) -> tuple[np.ndarray, list[str]]:
@@ -190,14 +202,7 @@ def estimate_table(
         groups, labels = np.full(len(data), -1), []
     blocks, tests = [], []
     for var in variables:
-        if var.name not in data.columns:
-            raise EnkatError(
-                "a table variable is not in the survey data",
-                column=var.name,
-                expected="a column of processed/<survey>.parquet",
-                hint="check the codebook and the ingest step",
-            )
-        codes = category_codes(data[var.name], var.categories, var.not_in_base)
+        codes = variable_codes(data, var)
         codes = np.where(keep, codes, -1)
         K = len(var.categories)
         blocks.append(
