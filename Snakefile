@@ -18,7 +18,13 @@ from enkat.errors import EnkatError
 # still refused here.)
 try:
     for _file in ["config/config.yaml", *workflow.overwrite_configfiles]:
-        load_yaml(_file)
+        if not isinstance(load_yaml(_file), dict):  # empty, or a list: no keys at all
+            raise EnkatError(
+                "the config file holds no settings (it is empty or not a mapping of keys)",
+                file=str(_file),
+                expected="keys such as project:, paths:, sources: at the top level",
+                hint="restore the file (the shipped one, or your last good copy)",
+            )
 except EnkatError as _err:
     sys.stderr.write(f"{_err}\n")
     sys.exit(1)

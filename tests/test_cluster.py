@@ -13,7 +13,7 @@ from tests.conftest import ROOT, copy_project, run_snakemake
 pytestmark = pytest.mark.e2e
 
 PROFILE = "workflow/profiles/local-cluster"
-COMPARED = {".csv", ".xlsx", ".svg", ".txt", ".html", ".pdf"}
+COMPARED = {".csv", ".xlsx", ".svg", ".png", ".txt", ".html", ".pdf"}
 
 
 def outputs(workdir: Path) -> dict[str, str]:

@@ -104,6 +104,16 @@ def test_frame_variables_are_weighting_columns_of_handlers_only(demo):
     assert err.key == "weighting.customers.classes" and err.value == "alder"
 
 
+def test_nonresponse_breakdown_names_a_frame_column(demo):
+    config, catalogue, books = copy.deepcopy(demo[0]), demo[1], demo[2]
+    config["nonresponse"] = {"handlers": {"by": ["office_type", "alder", "kommun"]}}
+    err = _raises(config, catalogue, books)
+    assert err.key == "nonresponse.handlers.by" and err.value == "kommun"
+    assert "'alder'" in err.expected and "'area'" in err.expected  # frame and register columns
+    config["nonresponse"]["handlers"]["by"] = ["area", "alder"]
+    check_references(config, catalogue, books)
+
+
 def test_finding_table_variable_and_category(demo):
     config, catalogue, books = copy.deepcopy(demo[0]), demo[1], demo[2]
     config["report"]["findings"] = [{"table": "T99", "category": "Ja"}]
@@ -173,3 +183,49 @@ def test_register_table_by(demo):
     _table(catalogue, "T10")["by"] = "region"
     err = _raises(config, catalogue, books)
     assert err.key.endswith("(T10).by")
+
+
+# --- report.narrative: the auditors' chapter files (issue 17.5) ------------------------------
+
+
+def _narrative(tmp_path: Path, names: list[str]) -> Path:
+    folder = tmp_path / "kapitel"
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_text("# Titel\n\nText.\n", encoding="utf-8")
+    return folder
+
+
+def test_narrative_folder_of_another_audit(demo, tmp_path):
+    """A folder of its own passes when it has every text section's file (result chapters'
+    files are optional); a section without its file stops the run at validation."""
+    config, catalogue, books = copy.deepcopy(demo[0]), demo[1], demo[2]
+    folder = _narrative(tmp_path, ["sammanfattning.md", "inledning.md", "stod.md"])
+    config["report"]["narrative"] = str(folder)
+    err = _raises(config, catalogue, books)
+    assert err.message == "a report section has no narrative file"
+    sections = config["report"]["sections"]
+    assert err.key == f"report.sections[{sections.index('slutsatser')}]"
+    assert err.value == "slutsatser" and err.file == str(folder / "slutsatser.md")
+    (folder / "slutsatser.md").write_text("# Slutsatser\n", encoding="utf-8")
+    check_references(config, catalogue, books)
+
+
+def test_misnamed_narrative_file_names_the_allowed_files(demo, tmp_path):
+    config, catalogue, books = copy.deepcopy(demo[0]), demo[1], demo[2]
+    names = ["sammanfattning.md", "inledning.md", "slutsatser.md", "arbetsatt.md"]
+    config["report"]["narrative"] = str(_narrative(tmp_path, names))
+    err = _raises(config, catalogue, books)
+    assert err.message == "a narrative file names no report section or result chapter"
+    assert err.key == "report.narrative" and err.value == "arbetsatt.md"
+    assert "'arbetssatt.md'" in err.expected and "did you mean 'arbetssatt.md'" in err.hint
+
+
+def test_narrative_folder_that_does_not_exist(demo, tmp_path):
+    from enkat.config import check_paths
+
+    config = copy.deepcopy(demo[0])
+    config["report"]["narrative"] = str(tmp_path / "kaptiel")
+    with pytest.raises(EnkatError) as info:
+        check_paths(config)
+    assert info.value.key == "report.narrative" and "does not exist" in info.value.message

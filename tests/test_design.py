@@ -1,4 +1,4 @@
-"""Design internals: the three ways of summing PSU totals agree; domains; CI edge rules."""
+"""Design internals: all and compacted units agree; census as clusters; domains; CI edge rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from enkat import design as design_module
+from enkat import domain_totals
 from enkat.design import Design, confidence_interval, proportions
 from enkat.errors import EnkatError
 from enkat.raoscott import rao_scott
@@ -26,13 +26,14 @@ def codes_of(data: pd.DataFrame, column: str, cats: list[str]) -> np.ndarray:
     return pd.Index(cats).get_indexer(data[column].fillna("<NA>"))
 
 
-def test_dense_and_hashed_psu_totals_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_all_units_and_compacted_units_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above DENSE_CELLS the array keeps only the units with a row in the base."""
     data = customers()
     d = Design.from_weights(data)
     k = codes_of(data, "HJALP", ["Ja", "Delvis", "Nej"])
     g = codes_of(data, "mode", ["Papper", "QR"])
     dense = proportions(d, k, 3, g, 2)
-    monkeypatch.setattr(design_module, "DENSE_CELLS", 0)
+    monkeypatch.setattr(domain_totals, "DENSE_CELLS", 0)
     hashed = proportions(d, k, 3, g, 2)
     np.testing.assert_allclose(hashed.variance, dense.variance, rtol=1e-10)
     np.testing.assert_array_equal(hashed.df, dense.df)

@@ -7,6 +7,12 @@ in any table of non-negative counts that agrees with everything shown, given tha
 answers of a group add up to its base and the groups add up to `Totalt`. A hidden cell is
 derived when that range is narrower than one. The only exception is a zero under a shown
 `Totalt` of zero, which the total itself says.
+
+The attacker also reads the difference files (analysis/contrasts, analysis/waves): a share
+they show, or a difference with one side shown, gives a hidden cell away. And the attacker
+solves across tables: the catalogue (config/tables.yaml) says which rows of two tables are
+the same respondents (a plain table and the `Totalt` of its by-table, a by-table's group and
+a table filtered to that group), so what one table shows is known in the other.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 from scipy.optimize import linprog
 
@@ -94,6 +102,148 @@ def _derived(groups: dict[str, dict[str | None, int | None]]) -> list[str]:
             what = "base" if cell[1] is None else cell[1]
             found.append(f"{cell[0]} / {what} = {round(low.fun)}")
     return found
+
+
+# --- across tables: rows that are the same respondents ----------------------------------------
+
+Domain = tuple[str, str, frozenset[tuple[str, frozenset[str]]]]  # survey, variable, conditions
+
+
+def domain_of(spec: dict, variable: str, group: str) -> Domain | None:
+    """The respondents of one row of a table: its filter, and `by` = the group (None when
+    the group contradicts the filter: such a row is empty)."""
+    conditions = {str(k): frozenset(map(str, v)) for k, v in (spec.get("filter") or {}).items()}
+    if group != TOTAL:
+        by = str(spec["by"])
+        allowed = conditions.get(by, frozenset([group]))
+        if group not in allowed:
+            return None
+        conditions[by] = frozenset([group])
+    return (str(spec["survey"]), variable, frozenset(conditions.items()))
+
+
+def joint_derived(published: Published, catalogue: dict[str, dict]) -> list[str]:
+    """Hidden counts and bases fixed by everything the tables show together.
+
+    Each row is keyed by its respondents (`domain_of`): the same row in two tables is one
+    set of unknowns, and a cell that one table hides and another shows is known.
+    """
+    values: dict[tuple[Domain, str | None], int | None] = {}
+    names: dict[tuple[Domain, str | None], str] = {}
+    rows: dict[Domain, list[str | None]] = {}
+    margins: list[tuple[Domain, list[Domain], list[str | None]]] = []
+    found: list[str] = []
+    for (table_id, variable), groups in published.items():
+        spec = catalogue[table_id]
+        domains = {g: domain_of(spec, variable, g) for g in groups}
+        for g, cells in groups.items():
+            d = domains[g]
+            if d is None:
+                continue
+            rows.setdefault(d, list(cells))
+            for c, v in cells.items():
+                key, name = (d, c), f"{table_id} {variable} {g} / {'base' if c is None else c}"
+                if key in values and (values[key] is None) != (v is None):
+                    found.append(f"{name}: shown in one table, hidden in another")
+                if values.get(key) is None:
+                    values[key] = v
+                    names.setdefault(key, name)
+        parts = [domains[g] for g in groups if g != TOTAL and domains[g] is not None]
+        if parts and domains.get(TOTAL) is not None:
+            margins.append((domains[TOTAL], parts, list(groups[TOTAL])))
+    relations: list[list[tuple[tuple[Domain, str | None], float]]] = []
+    for d, columns in rows.items():  # the answers of a row add up to its base
+        relations.append([((d, c), 1.0) for c in columns if c is not None] + [((d, None), -1.0)])
+    for total, parts, columns in margins:  # the groups add up to Totalt
+        relations += [[((p, c), 1.0) for p in parts] + [((total, c), -1.0)] for c in columns]
+    found += _solve(values, names, relations, zero_totals=margins)
+    return sorted(set(found))
+
+
+def _solve(
+    values: dict, names: dict, relations: list, zero_totals: list | None = None
+) -> list[str]:
+    """Every unknown (None) fixed by the relations (sum of terms = 0) and non-negativity."""
+    unknown = [key for key, v in values.items() if v is None]
+    where = {key: k for k, key in enumerate(unknown)}
+    rows_eq, rhs = [], []
+    for terms in relations:
+        a, b = np.zeros(len(unknown)), 0.0
+        for key, sign in terms:
+            if values.get(key) is None:
+                a[where[key]] += sign
+            else:
+                b -= sign * float(values[key])
+        if a.any():
+            rows_eq.append(a)
+            rhs.append(b)
+    a_eq, b_eq = (np.vstack(rows_eq), np.array(rhs)) if rows_eq else (None, None)
+    zero_parts = {
+        (p, c)
+        for total, parts, columns in zero_totals or []
+        for c in columns
+        if values.get((total, c)) == 0
+        for p in parts
+    }
+    found = []
+    for key in unknown:
+        if key in zero_parts:
+            continue  # zero because the total is zero
+        c = np.zeros(len(unknown))
+        c[where[key]] = 1.0
+        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-9:
+            found.append(f"{names[key]} = {round(low.fun)}")
+    return found
+
+
+def shares_revealed(
+    csv_folder: Path, difference_folders: list[Path], catalogue: dict[str, dict]
+) -> list[str]:
+    """Hidden cells of the estimate CSVs whose share a difference file gives away.
+
+    A contrast row shows the shares of its group and its reference (or neither); a wave row
+    of a table by the wave those of its two waves. A row of waves within a group (or of the
+    whole table, when the table is not by the wave) shows shares of wave domains the table
+    does not have: it gives away something of a hidden cell of that group and variable
+    whenever it shows numbers at all, so it must not.
+    """
+    hidden: set[tuple[str, str, str, str]] = set()
+    for path in sorted(csv_folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("suppressed") == "True":
+                    hidden.add((row["table_id"], row["variable"], row["group"], row["category"]))
+    blocks = {(t, v, g) for t, v, g, _ in hidden}
+    found = []
+    for folder in difference_folders:
+        for path in sorted(folder.glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    table, variable, cat = row["table_id"], row["variable"], row["category"]
+                    a, b, diff = row["estimate"], row["reference_estimate"], row["difference"]
+                    if "reference" in row:
+                        sides = (row["group"], row["reference"])
+                    elif row["group_var"] == "" and catalogue[table].get("by") == "wave":
+                        sides = (row["wave"], row["reference_wave"])
+                    else:
+                        shown = HIDDEN not in (a, b, diff)
+                        if shown and (table, variable, row["group"]) in blocks:
+                            found.append(f"{path.name}: {table} {variable} {row['group']} waves")
+                        continue
+                    known = {sides[0]: a != HIDDEN, sides[1]: b != HIDDEN}
+                    if diff != HIDDEN and any(known.values()):
+                        known = dict.fromkeys(known, True)
+                    for side, is_known in known.items():
+                        if is_known and (table, variable, side, cat) in hidden:
+                            found.append(f"{path.name}: {table} {variable} {side} / {cat}")
+    return found
+
+
+def catalogue_of(root: Path) -> dict[str, dict]:
+    tables = yaml.safe_load((root / "config" / "tables.yaml").read_text(encoding="utf-8"))
+    return {t["id"]: t for t in tables["tables"] if t.get("survey")}
 
 
 # --- readers of the published files, without enkat ----------------------------------------------
@@ -307,3 +457,260 @@ def test_no_hidden_count_follows_from_the_html_report(built_demo: Path) -> None:
     assert None in hidden  # T03_kontorstyp's Migrationsverket rows
     # Totalt's share x base is the attacker's estimate of its counts (exact with equal weights)
     assert derived_cells(report) == []
+
+
+def test_the_attacker_solves_across_tables() -> None:
+    """A plain table shows what its by-table's Totalt hides; a group is a filtered Totalt."""
+    catalogue = {
+        "A": {"id": "A", "survey": "s", "item": "V"},
+        "B": {"id": "B", "survey": "s", "item": "V", "by": "office_type"},
+        "C": {"id": "C", "survey": "s", "item": "V", "filter": {"office_type": ["Litet"]}},
+    }
+    cats = ["Ja", "Nej", None]
+    published: Published = {
+        ("A", "V"): {TOTAL: dict(zip(cats, [10, 20, 30], strict=True))},
+        ("B", "V"): {
+            TOTAL: dict(zip(cats, [None, None, 30], strict=True)),
+            "Stort": dict(zip(cats, [None, None, 20], strict=True)),
+            "Litet": dict(zip(cats, [None, None, 10], strict=True)),
+        },
+    }
+    assert derived_cells(published) == []  # each table alone is safe
+    found = joint_derived(published, catalogue)
+    assert "B V Totalt / Ja: shown in one table, hidden in another" in found
+    assert not any("Stort" in f for f in found)  # Stort and Litet can still trade
+    published[("C", "V")] = {TOTAL: dict(zip(cats, [4, 6, 10], strict=True))}
+    found = joint_derived(published, catalogue)
+    assert (
+        "B V Stort / Ja = 6" in found
+        and "C V Totalt / Nej: shown in one table, hidden in another" in found
+    )
+
+
+# --- the difference files ------------------------------------------------------------------------
+
+
+def test_no_hidden_share_follows_from_the_difference_files(built_demo: Path) -> None:
+    analysis = built_demo / "analysis"
+    folders = [analysis / "contrasts", analysis / "waves"]
+    assert all(any(f.glob("*.csv")) for f in folders)
+    found = shares_revealed(analysis / "tables", folders, catalogue_of(built_demo))
+    assert found == []
+
+
+def test_no_hidden_count_follows_across_tables(built_demo: Path, csv_tables: Published) -> None:
+    """Tables that share a row (T03 and T03_kontorstyp's Totalt; KUND_HJALP's 2021 and
+    KUND_HJALP_TYP, which is filtered to 2021) solved together, CSVs and workbook alike."""
+    catalogue = catalogue_of(built_demo)
+    assert joint_derived(csv_tables, catalogue) == []
+    book = from_workbook(
+        built_demo / "output" / "tables.xlsx", csv_tables, built_demo / "analysis" / "tables"
+    )
+    assert joint_derived(book, catalogue) == []
+
+
+# --- tables that share a row decide it the same way (enkat.shared, enkat.suppression) ----------
+
+
+def test_the_demo_catalogue_names_its_shared_rows() -> None:
+    from enkat.shared import shared_rows
+
+    tables = catalogue_of(Path(__file__).resolve().parents[1]).values()
+    tables = list(tables)
+    assert shared_rows(tables, "KUND_HJALP") == {"groups": ["2021"], "total_is_group": False}
+    assert shared_rows(tables, "KUND_HJALP_TYP") == {"groups": [], "total_is_group": True}
+    assert shared_rows(tables, "T03_kontorstyp") == {"groups": [], "total_is_group": False}
+
+
+def _long(table_id: str, rows: dict[str, list[int]], group_var: str) -> pd.DataFrame:
+    out = []
+    for group, counts in rows.items():
+        base = sum(counts)
+        for k, n in enumerate(counts):
+            p = n / base if base else float("nan")
+            out.append(
+                {
+                    "table_id": table_id,
+                    "variable": "V",
+                    "group_var": "" if group == TOTAL else group_var,
+                    "group": group,
+                    "category": f"c{k}",
+                    "n": n,
+                    "base_n": base,
+                    "estimate": p,
+                    "se": (p * (1 - p) / base) ** 0.5 if base else float("nan"),
+                    "ci_low": 0.0,
+                    "ci_high": 1.0,
+                    "deff": 1.0,
+                    "df": 50.0,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _published(table: pd.DataFrame, hidden: pd.Series) -> Published:
+    published: Published = defaultdict(lambda: defaultdict(dict))
+    for (_, row), h in zip(table.iterrows(), hidden, strict=True):
+        published[(row["table_id"], "V")][row["group"]][row["category"]] = (
+            None if h else int(row["n"])
+        )
+    for key, groups in published.items():
+        for g, cells in groups.items():
+            whole = all(v is None for v in cells.values())
+            base = int(
+                table.loc[(table["table_id"] == key[0]) & (table["group"] == g)].iloc[0]["base_n"]
+            )
+            cells[None] = None if whole else base
+    return published
+
+
+def _decide(
+    table_id: str, rows: dict[str, list[int]], shared: set[str], odd: set[tuple[str, int]]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """One table's flags: the primary rules, `odd` cells failing a per-cell rule (as the
+    NCHS standard's), then complementary suppression. Table F is filtered to Litet."""
+    from enkat.suppression import HIDDEN_FLAGS, NCHS, Rules, primary_flags, protect
+
+    table = _long(table_id, rows, "office_type")
+    rules = Rules(min_base=3, min_group=10, total_is_group=table_id == "F")
+    flags = primary_flags(table, rules)
+    role = {TOTAL: "Litet"} if table_id == "F" else {}
+    for label, row in table.iterrows():
+        cell = (role.get(row["group"], row["group"]), int(row["category"][1:]))
+        if cell in odd and flags[label] == "":
+            flags[label] = NCHS
+    return table, protect(table, flags, frozenset(shared)).isin(HIDDEN_FLAGS)
+
+
+def test_tables_that_share_a_row_hide_the_same_cells_of_it() -> None:
+    """A by-table (by office type), its plain twin and a table filtered to Litet kontor, on
+    random counts with random cells failing a per-cell rule (as the NCHS preset's do): the
+    shared rows hide the same cells in every table, and an attacker who solves the three
+    together derives nothing."""
+    catalogue = {
+        "P": {"id": "P", "survey": "s", "item": "V"},
+        "B": {"id": "B", "survey": "s", "item": "V", "by": "office_type"},
+        "F": {"id": "F", "survey": "s", "item": "V", "filter": {"office_type": ["Litet"]}},
+    }
+    rng = np.random.default_rng(18)
+    for _ in range(60):
+        K = int(rng.integers(2, 5))
+        groups = {g: [int(x) for x in rng.integers(0, 12, K)] for g in ("Stort", "Mellan", "Litet")}
+        total = [sum(v[k] for v in groups.values()) for k in range(K)]
+        odd = {(g, k) for g in (TOTAL, *groups) for k in range(K) if rng.random() < 0.12}
+        b, b_hidden = _decide("B", {TOTAL: total, **groups}, {"Litet"}, odd)
+        p, p_hidden = _decide("P", {TOTAL: total}, set(), odd)
+        f, f_hidden = _decide("F", {TOTAL: groups["Litet"]}, set(), odd)
+        case = (total, groups, sorted(odd))
+        assert list(b_hidden[b["group"] == TOTAL]) == list(p_hidden), case
+        assert list(b_hidden[b["group"] == "Litet"]) == list(f_hidden), case
+        published = {
+            **_published(b, b_hidden),
+            **_published(p, p_hidden),
+            **_published(f, f_hidden),
+        }
+        assert joint_derived(published, catalogue) == [], case
+
+
+# --- wave differences against suppression (enkat.contrasts) -----------------------------------
+
+
+def _wave_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, str]:
+    """The R fixture's customer survey as a processed survey + weights file, one item."""
+    from types import SimpleNamespace
+
+    from enkat import contrasts as module
+
+    fixtures = Path(__file__).parent / "fixtures" / "r"
+    data = pd.read_csv(
+        fixtures / "input_customers.csv", dtype=str, keep_default_na=False, na_values=[""]
+    )
+    weights = data[["respondent_id", "weight", "stratum", "population_size", "psu"]]
+    weights.to_csv(tmp_path / "weights.csv", index=False)
+    data.drop(columns=["weight", "psu", "population_size"]).to_parquet(tmp_path / "s.parquet")
+    variable = SimpleNamespace(
+        name="HJALP", label="Hjälp", categories=("Ja", "Delvis", "Nej"), not_in_base=()
+    )
+    book = SimpleNamespace(variables=lambda item=None: [variable])
+    monkeypatch.setattr(module, "load_codebook", lambda path: book)
+    return tmp_path / "s.parquet", tmp_path / "weights.csv", "cb.yaml"
+
+
+ESTIMATION = {"confidence_level": 0.95, "test_level": 0.05, "ci_method": "logit"}
+
+
+def test_a_wave_domain_failing_the_rules_hides_its_group_in_the_wave_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By office type with waves: Litet kontor has 19 answers in 2021. With min_group 20
+    that wave domain is too small, though the table's Litet kontor (89) is shown; every
+    row of Litet kontor carries the symbol (its shares add up to one and make up the
+    group's shown share), the other groups and the whole table's waves stay."""
+    from enkat.contrasts import read_contrasts, write_waves
+
+    paths = _wave_project(tmp_path, monkeypatch)
+    spec = {"id": "K", "survey": "customers", "item": "HJALP", "by": "office_type"}
+    settings = {"compare": "consecutive"}
+    rules = {"min_base": 5, "min_group": 20}
+    write_waves(spec, *paths, ESTIMATION, None, settings, {}, tmp_path / "w.csv", None, rules)
+    rows = list(csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8", newline="")))
+    litet = [r for r in rows if r["group"] == "Litet kontor"]
+    assert litet and all(r["estimate"] == HIDDEN and r["difference"] == HIDDEN for r in litet)
+    assert all(r["significant"] == "" for r in litet)
+    shown = [r for r in rows if r["group"] != "Litet kontor"]
+    assert shown and all(HIDDEN not in r.values() for r in shown)
+    assert {r["group"] for r in shown} == {TOTAL, "Stort kontor", "Mellanstort kontor"}
+    read_contrasts(tmp_path / "w.csv")  # the workbook and report still read it
+    # with the default min_group (10) nothing is hidden
+    write_waves(spec, *paths, ESTIMATION, None, settings, {}, tmp_path / "v.csv", None, {})
+    text = (tmp_path / "v.csv").read_text(encoding="utf-8")
+    assert HIDDEN not in text
+
+
+def test_a_wave_difference_touching_a_hidden_cell_of_the_table_is_hidden() -> None:
+    """By the wave, the waves are the table's groups: a row whose wave or reference wave
+    cell the table hides carries the symbol (difference + the other wave = hidden share);
+    by another variable, a group with any hidden cell is hidden whole."""
+    from enkat.contrasts import HIDDEN_COLUMNS, hide_wave_cells
+
+    numbers = {c: [0.1, 0.2, 0.3, 0.4] for c in HIDDEN_COLUMNS}
+    frame = pd.DataFrame(
+        {
+            "variable": "V",
+            "group_var": "",
+            "group": TOTAL,
+            "wave": ["2021", "2023", "2021", "2023"],
+            "reference_wave": ["2019", "2021", "2019", "2021"],
+            "category": ["Ja", "Ja", "Nej", "Nej"],
+            **numbers,
+            "significant": True,
+        }
+    )
+    out = hide_wave_cells(frame, {("V", "2021", "Ja")}, set(), by_wave=True)
+    assert list(out["difference"]) == [HIDDEN, HIDDEN, 0.3, 0.4]
+    assert list(out["significant"]) == ["", "", True, True]
+    by_group = frame.assign(group_var="office_type", group=["A", "A", "B", "B"])
+    out = hide_wave_cells(by_group, {("V", "A", "Nej")}, set(), by_wave=False)
+    assert list(out["estimate"]) == [HIDDEN, HIDDEN, 0.3, 0.4]  # all of A, none of B
+    out = hide_wave_cells(by_group, set(), {("V", "office_type", "B")}, by_wave=False)
+    assert list(out["estimate"]) == [0.1, 0.2, HIDDEN, HIDDEN]
+    assert hide_wave_cells(frame, set(), set(), by_wave=True) is frame
+
+
+def test_a_base_is_hidden_only_with_its_whole_row() -> None:
+    """The CSV shows a group's base unless all its cells are hidden, so complementary
+    suppression may not count on a hidden base alone: here the only rectangle for
+    Mellan's hidden cell ran through two bases (zeros elsewhere), and the published
+    Mellan cell was 11 − 7 − 0 = 4 before."""
+    from enkat.suppression import HIDDEN_FLAGS, NCHS, Rules, primary_flags, protect
+
+    rows = {TOTAL: [10, 12, 14], "Litet": [2, 5, 6], "Mellan": [4, 7, 0], "Stort": [4, 0, 8]}
+    table = _long("B", rows, "office_type")
+    flags = primary_flags(table, Rules(min_base=3, min_group=10))
+    for label, row in table.iterrows():
+        if row["category"] == "c0" and row["group"] in (TOTAL, "Litet", "Mellan"):
+            flags[label] = NCHS
+    hidden = protect(table, flags, frozenset({"Litet"})).isin(HIDDEN_FLAGS)
+    assert derived_cells(_published(table, hidden)) == []
+    for group in ("Mellan", "Stort"):
+        assert hidden[table["group"] == group].all()  # whole rows, so their bases are '..'

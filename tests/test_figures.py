@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from matplotlib.text import Text
 from enkat.errors import EnkatError
 from enkat.figures import (
     DEMO_NOTE,
+    PNG_DPI,
     RC,
+    WIDTH_IN,
     _swarm_offsets,
     describe_bars,
     describe_dotplot,
@@ -26,6 +29,7 @@ from enkat.figures import (
     draw_dotplot,
     draw_stacked,
     make_figure,
+    nominal_palette,
     ordinal_palette,
 )
 from enkat.register_tables import build_register_table
@@ -183,3 +187,68 @@ def test_swarm_sets_apart_only_dots_that_would_overlap() -> None:
     offsets = _swarm_offsets(values, rows)
     assert len(set(offsets[:3])) == 3  # three dots at about the same cost: three slots
     assert offsets[3] == 0 and offsets[4] == 0  # far from the others, or alone in its row
+
+
+# --- the PDF's raster figures (issue 16) ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    """The chunk types of a PNG file, in order."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, position = [], 8
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        chunks.append(data[position + 4 : position + 8])
+        position += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize(
+    ("kind", "register", "frame", "colours"),
+    [
+        ("stacked", False, grid_table, ordinal_palette(3)),
+        ("bars", False, by_table, nominal_palette(1)),
+        ("dotplot", True, register_t11, []),
+    ],
+)
+def test_png_is_deterministic_opaque_and_the_svg_drawn(
+    tmp_path: Path, kind: str, register: bool, frame: Any, colours: list[str]
+) -> None:
+    """Same bytes twice; RGB without alpha or time/software chunks; the SVG's size at
+    PNG_DPI; the bars' fill colours drawn."""
+    from PIL import Image
+
+    csv = write(frame(), tmp_path / "table.csv")
+    outputs = []
+    for name in ("a", "b"):
+        paths = [tmp_path / f"{name}.{ext}" for ext in ("svg", "txt", "png")]
+        make_figure(csv, kind, "Titel med åäö", register, True, *paths)
+        outputs.append(paths[2].read_bytes())
+    assert outputs[0] == outputs[1]
+    chunks = png_chunks(outputs[0])  # no tEXt, tIME, gAMA or alpha: only these, IDAT split
+    assert chunks[:3] == [b"IHDR", b"pHYs", b"IDAT"] and chunks[-1] == b"IEND"
+    assert set(chunks) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
+    svg = (tmp_path / "a.svg").read_text(encoding="utf-8")
+    width_pt, height_pt = (float(v) for v in re.findall(r'(?:width|height)="([\d.]+)pt"', svg)[:2])
+    with Image.open(tmp_path / "a.png") as image:
+        assert image.mode == "RGB"
+        assert abs(image.width - width_pt / 72 * PNG_DPI) <= 1
+        assert abs(image.height - height_pt / 72 * PNG_DPI) <= 1
+        assert round(image.info["dpi"][0]) == PNG_DPI
+        drawn_colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
+    for colour in colours:
+        assert tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)) in drawn_colours, colour
+
+
+def test_png_prints_at_print_resolution() -> None:
+    """At the width the report's CSS gives a figure, the PNG has at least 300 pixels an inch."""
+    css = (ROOT / "report_templates/style.css").read_text(encoding="utf-8")
+    share = float(re.search(r"figure img \{[^}]*?\bwidth: ([\d.]+)%", css)[1]) / 100
+    page = re.search(
+        r"@page \{\s*size: A4;\s*margin: ([\d.]+)mm ([\d.]+)mm [\d.]+mm ([\d.]+)mm", css
+    )
+    text_width_in = (210 - float(page[2]) - float(page[3])) / 25.4
+    printed_in = text_width_in * share
+    assert round(WIDTH_IN * PNG_DPI) / printed_in >= 300

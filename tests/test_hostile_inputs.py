@@ -8,6 +8,7 @@ the previous outputs in place.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import shutil
@@ -38,7 +39,7 @@ from enkat.register_tables import read_register_table, write_register_table
 from enkat.tables import write_csv
 from enkat.weighting import make_weights
 from tests.conftest import ROOT, SNAKEMAKE, copy_project, run_snakemake
-from tests.test_ingest import HANDLERS, Project
+from tests.test_ingest import CUSTOMERS, HANDLERS, REGISTER, Project
 
 # --- YAML: repeated keys and alias bombs ------------------------------------------------------
 
@@ -114,6 +115,8 @@ def _config_in(tmp_path: Path) -> dict:
             spec["codebook"] = str(ROOT / spec["codebook"])
     config["paths"]["tables"] = str(ROOT / config["paths"]["tables"])
     config["report"]["templates"] = str(ROOT / config["report"].get("templates", "x"))
+    if config["report"].get("narrative"):  # checked too (a folder) when set
+        config["report"]["narrative"] = str(ROOT / config["report"]["narrative"])
     return config
 
 
@@ -484,3 +487,235 @@ def test_a_killed_report_job_keeps_the_previous_report_and_one_command_recovers(
     assert recover.returncode == 0, recover.stdout + recover.stderr
     assert marker.is_file() and (work / "output/report.pdf").is_file()
     assert not list((work / "output").glob(".*.tmp"))
+
+
+def test_a_failed_workbook_job_keeps_the_previous_workbook(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    """update() + enkat.atomic, as for the report: Snakemake does not delete the workbook
+    when the job starts, a failed job leaves it as it was, and the checksum file written
+    last is missing until a workbook job completes (so the next run rebuilds it)."""
+    import hashlib
+
+    work = _copy(built_demo, tmp_path / "p")
+    book, marker = work / "output/tables.xlsx", work / "output/tables.sha256"
+    before = book.read_bytes()
+    assert marker.read_text(encoding="utf-8").split()[0] == hashlib.sha256(before).hexdigest()
+    broken = work / "analysis/contrasts/T05.csv"
+    good = broken.read_text(encoding="utf-8")
+    # an analysis file from a foreign build: its first column (table_id) is missing
+    broken.write_text("".join(line.split(",", 1)[1] for line in good.splitlines(True)), "utf-8")
+    result = run_snakemake(work, "output/tables.sha256", check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "table_id" in out and "Traceback" not in out
+    assert book.read_bytes() == before
+    assert not marker.exists()
+    assert not list((work / "output").glob(".*.tmp"))
+    broken.write_text(good, "utf-8")
+    run_snakemake(work, "output/tables.sha256")
+    digest = hashlib.sha256(book.read_bytes()).hexdigest()
+    assert marker.read_text(encoding="utf-8") == f"{digest}  tables.xlsx\n"
+
+
+# --- a second hostile pass (issue 18, every point re-checked with new inputs) -----------------
+
+
+def _ingest_fails(tmp_path: Path, source: str, raw: str | bytes, suffix: str = "csv") -> EnkatError:
+    project = Project(tmp_path)
+    path = project.write(source, raw, suffix)
+    with pytest.raises(EnkatError) as info:
+        project.run(source, raw=path)
+    return info.value
+
+
+def test_a_ragged_row_after_a_utf8_bom_and_crlf_is_named_by_its_own_row(tmp_path: Path) -> None:
+    lines = HANDLERS.split("\n")
+    lines[2] += ",extra"
+    text = "\ufeff" + "\r\n".join(lines)
+    err = _ingest_fails(tmp_path, "handlers", text.encode("utf-8"))
+    assert err.row == 3 and "different number of cells" in err.message
+    assert err.file.endswith("handlers.csv")
+
+
+def test_an_unknown_code_after_a_bom_names_its_row_and_column(tmp_path: Path) -> None:
+    text = "\ufeff" + HANDLERS.replace("H3,K2,1.0,99", "H3,K2,1.0,77")
+    err = _ingest_fails(tmp_path, "handlers", text.replace("\n", "\r\n").encode("utf-8"))
+    assert (err.row, err.column, err.value) == (4, "q1", "77")
+
+
+@pytest.mark.parametrize("title", ["Handläggarenkät 2022, export", "Handläggarenkät;2022\n"])
+def test_a_title_line_above_the_header_is_named_as_a_title(tmp_path: Path, title: str) -> None:
+    err = _ingest_fails(tmp_path, "handlers", f"{title}\n{HANDLERS}")
+    assert "title" in err.message and err.row == 1
+
+
+def test_an_office_id_with_a_line_break_in_the_register_is_named(tmp_path: Path) -> None:
+    register = REGISTER.replace("K2,Beta", '"K2\n",Beta')
+    err = _ingest_fails(tmp_path, "register", register)
+    assert err.file.endswith("register.csv") and err.row == 3
+    assert (err.column, err.value) == ("kontor_id", "K2\n")
+
+
+def test_an_xlsx_date_in_the_wave_column_blames_the_raw_file(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    wb = openpyxl.Workbook()
+    for row in CUSTOMERS.strip().split("\n"):
+        wb.active.append(row.split(","))
+    wb.active.cell(row=3, column=3).value = dt.datetime(2021, 1, 1)
+    path = tmp_path / "raw" / "customers.xlsx"
+    wb.save(path)
+    with pytest.raises(EnkatError) as info:
+        project.run("customers", raw=path)
+    err = info.value
+    assert err.file == str(path) and (err.row, err.column) == (3, "omgang")
+    assert "date" in err.message and "parquet" not in str(err)
+
+
+def test_xlsx_columns_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    rows = [r.split(",") for r in HANDLERS.strip().split("\n")]
+    rows[0][3], rows[0][-1] = "q1", "Q1"
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    path = tmp_path / "raw" / "handlers.xlsx"
+    wb.save(path)
+    with pytest.raises(EnkatError) as info:
+        project.run("handlers", raw=path)
+    assert "case" in info.value.message and info.value.row == 1
+
+
+def test_a_tab_indented_config_names_the_line(tmp_path: Path) -> None:
+    text = (ROOT / "config/config.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace("  min_base: 5", "\tmin_base: 5", 1), encoding="utf-8")
+    line = text.splitlines().index(next(x for x in text.splitlines() if "min_base: 5" in x)) + 1
+    with pytest.raises(EnkatError) as info:
+        load_yaml(path)
+    assert info.value.row == line and "tab" in (info.value.hint or "")
+
+
+def test_a_config_path_with_a_newline_and_a_codebook_folder_name_their_keys(
+    tmp_path: Path,
+) -> None:
+    config = _config_in(tmp_path)
+    config["sources"]["handlers"]["path"] += "\n"
+    with pytest.raises(EnkatError) as info:
+        check_paths(config)
+    assert info.value.key == "sources.handlers.path" and "line break" in info.value.message
+    config = _config_in(tmp_path)
+    config["sources"]["customers"]["codebook"] = str(ROOT / "config/codebooks")
+    with pytest.raises(EnkatError) as info:
+        check_paths(config)
+    assert info.value.key == "sources.customers.codebook" and "folder" in info.value.message
+
+
+def test_a_group_named_totalt_is_refused_not_mixed_up_with_the_total() -> None:
+    """Else a region called 'Totalt' (3 answers) was hidden, yet Totalt minus the other
+    group gave it away, and two rows called Totalt reached the workbook."""
+    from enkat.suppression import Rules, classify
+    from enkat.tables import TableVariable, estimate_table
+
+    n = 60
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {"V": rng.choice(["Ja", "Nej"], n), "region": ["Totalt"] * 3 + ["Nord"] * 57}
+    )
+    design = Design.build(np.full(n, 2.0), np.zeros(n, dtype=int), population_size=np.full(n, 120))
+    estimates, _ = estimate_table(data, design, [TableVariable("V", "V", ("Ja", "Nej"))], "region")
+    with pytest.raises(EnkatError) as info:
+        classify(estimates, Rules())
+    assert (info.value.column, info.value.value) == ("region", "Totalt")
+
+
+@pytest.mark.parametrize("preset", ["enkat", "nchs"])
+def test_an_empty_base_everywhere_hides_every_cell_without_an_error(preset: str) -> None:
+    from enkat.suppression import Rules, classify, publish
+    from enkat.tables import TableVariable, estimate_table
+
+    n = 30
+    data = pd.DataFrame({"V": [None] * n, "g": ["a"] * 15 + ["b"] * 15})
+    design = Design.build(np.full(n, 2.0), np.zeros(n, dtype=int), population_size=np.full(n, 60))
+    estimates, tests = estimate_table(data, design, [TableVariable("V", "V", ("Ja", "Nej"))], "g")
+    decided = classify(estimates, Rules(preset=preset))
+    assert decided["suppressed"].all()
+    shown = publish(estimates.assign(suppressed=decided["suppressed"], flag=decided["flag"]))
+    assert (shown[["n", "base_n", "estimate"]] == "..").all().all()
+    assert tests["p_value"].isna().all()
+
+
+def test_full_response_in_every_weighting_class_gives_weight_one_and_a_table() -> None:
+    """A census where everyone answered: weights 1, SEs 0 (fpc), NCHS by the effective n
+    = n; no division by zero anywhere."""
+    from enkat.suppression import Rules, classify
+    from enkat.tables import TableVariable, estimate_table
+
+    frame = pd.DataFrame(
+        {"person_id": [f"R{i}" for i in range(60)], "office_type": ["A"] * 40 + ["B"] * 20}
+    )
+    respondents = pd.DataFrame({"respondent_id": frame["person_id"]})
+    settings = {"method": "classes", "classes": ["office_type"], "min_respondents": 5}
+    weights = make_weights(respondents, frame, settings, "handlers").weights
+    assert (weights["weight"] == 1.0).all()
+    design = Design.build(
+        weights["weight"].to_numpy(),
+        pd.factorize(weights["stratum"])[0],
+        population_size=weights["population_size"].to_numpy(),
+    )
+    data = frame.assign(V=np.where(np.arange(60) % 3 == 0, "Ja", "Nej"))
+    estimates, _ = estimate_table(
+        data, design, [TableVariable("V", "V", ("Ja", "Nej"))], "office_type"
+    )
+    assert (estimates["se"] == 0).all()
+    flags = classify(estimates, Rules(preset="nchs"))["flag"]
+    assert list(flags[estimates["group"] == "B"]) == ["nchs", "nchs"]  # n_eff = 20 < 30
+    assert not flags[estimates["group"] == "Totalt"].isin(["nchs"]).any()
+
+
+def test_formula_text_in_group_labels_is_neutralised_in_the_wave_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enkat.contrasts import read_contrasts, write_waves
+    from tests.test_disclosure import ESTIMATION, _wave_project
+
+    survey, weights, book = _wave_project(tmp_path, monkeypatch)
+    data = pd.read_parquet(survey)
+    data["office_type"] = data["office_type"].replace({"Litet kontor": '=HYPERLINK("x")'})
+    data.to_parquet(survey)
+    spec = {"id": "K", "survey": "customers", "item": "HJALP", "by": "office_type"}
+    out = tmp_path / "w.csv"
+    write_waves(spec, survey, weights, book, ESTIMATION, None, {}, {}, out, None, {})
+    text = out.read_text(encoding="utf-8")
+    assert ',office_type,"\'=HYPERLINK(""x"")",' in text and ",=HYPERLINK" not in text
+    assert '=HYPERLINK("x")' in set(read_contrasts(out)["group"])
+
+
+@pytest.mark.e2e
+def test_a_build_where_every_cell_is_suppressed_completes(built_demo: Path, tmp_path: Path) -> None:
+    """min_base above every base: each table, contrast and wave row is '..'; the workbook
+    and the report are still built (a hidden base once stopped the report with a bug)."""
+    work = _copy(built_demo, tmp_path / "p")
+    config = work / "config/config.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "  min_base: 5 " in text
+    config.write_text(text.replace("  min_base: 5 ", "  min_base: 100000 ", 1), "utf-8")
+    result = run_snakemake(work, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0 and "Traceback" not in out, out[-3000:]
+    for folder, column in (("tables", "n"), ("contrasts", "difference"), ("waves", "difference")):
+        for path in (work / "analysis" / folder).glob("*.csv"):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            if column in frame.columns:  # (register tables have no suppression)
+                assert (frame[column] == "..").all(), path.name
+    for name in ("tables.sha256", "report.sha256"):
+        assert (work / "output" / name).is_file()
+
+
+@pytest.mark.parametrize("text", ["", "- project\n- paths\n"])
+def test_an_empty_or_list_config_names_the_file(tmp_path: Path, text: str) -> None:
+    work = copy_project(tmp_path)
+    (work / "config/config.yaml").write_text(text, encoding="utf-8")
+    result = run_snakemake(work, "-n", check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "holds no settings" in out and "config/config.yaml" in out
+    assert "Traceback" not in out and "WorkflowError" not in out

@@ -102,8 +102,54 @@ def test_customer_responses_per_visit() -> None:
             "office_type": ["Stort kontor", "Litet kontor", "Litet kontor"] * 2,
         }
     )
-    out = customer_response(customers, visits, ["Stort kontor", "Litet kontor"])
-    row = out[(out["wave"] == "2019") & (out["office_type"] == "Litet kontor")].iloc[0]
-    assert (row["n"], row["visits"], row["visits_all_offices"]) == (1, 50.0, 80.0)
-    total = out[(out["wave"] == "2021") & (out["office_type"] == "Totalt")].iloc[0]
+    orders = {"office_type": ["Stort kontor", "Litet kontor"]}
+    out = customer_response(customers, visits, ["office_type"], orders)
+    row = out[(out["wave"] == "2019") & (out["group"] == "Litet kontor")].iloc[0]
+    assert (row["variable"], row["n"], row["visits"], row["visits_all_offices"]) == (
+        "office_type",
+        1,
+        50.0,
+        80.0,
+    )
+    total = out[(out["wave"] == "2021") & (out["group"] == "Totalt")].iloc[0]
     assert total["responses_per_visit"] == pytest.approx(3 / 20)
+    # a group with no office surveyed in a wave (Stort kontor, 2021) has no row there
+    assert out["group"].tolist() == [
+        "Stort kontor",
+        "Litet kontor",
+        "Totalt",
+        "Litet kontor",
+        "Totalt",
+    ]
+
+
+def test_customer_response_by_any_register_variable() -> None:
+    """Config `nonresponse.customers.by` names any register variable joined to the visits:
+    each gets its block per wave, with the respondents placed by their office's value."""
+    customers = pd.DataFrame(
+        {"office_id": ["A", "A", "B", "C", "C", "C"], "wave": ["2021"] * 6}
+    )
+    visits = pd.DataFrame(
+        {
+            "office_id": ["A", "B", "C", "D"],
+            "wave": ["2021"] * 4,
+            "visits": [100.0, 50.0, 30.0, 70.0],
+            "office_type": ["Stort kontor", "Litet kontor", "Litet kontor", "Stort kontor"],
+            "region": ["Syd", "Nord", "Syd", "Nord"],
+        }
+    )
+    out = customer_response(customers, visits, ["office_type", "region"], {"region": ["Syd"]})
+    region = out[out["variable"] == "region"].set_index("group")
+    assert region.index.tolist() == ["Syd", "Nord"]  # config order first, then sorted
+    assert region.loc["Syd", ["offices", "visits", "visits_all_offices", "n"]].tolist() == [
+        2,
+        130.0,
+        130.0,
+        5,
+    ]
+    assert region.loc["Nord", "responses_per_visit"] == pytest.approx(1 / 50)
+    assert region.loc["Nord", "visits_all_offices"] == 120.0
+    # every block adds up to the wave's total
+    total = out[out["group"] == "Totalt"].iloc[0]
+    for _, block in out[out["variable"] != ""].groupby("variable"):
+        assert block["n"].sum() == total["n"] == 6

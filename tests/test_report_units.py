@@ -225,6 +225,24 @@ def test_a_difference_is_called_one_only_when_the_test_is_significant(
     assert finding.highest is not None and finding.highest.group == "Stort kontor"
 
 
+def test_a_findings_group_extremes_skip_uncertain_groups() -> None:
+    """A small group (17 answers: effective n under 30) is not named as the lowest with its
+    bare number; the follow-up audit's flexi offices showed it (issue 17.5)."""
+    rows = by_office_type()
+    small = rows.iloc[[2]].assign(group="Flexkontor", n=2, base_n=17, estimate=0.1)
+    finding = build_finding(
+        {"table": "X", "category": "Ja"},
+        {"title": "T"},
+        pd.concat([rows, small], ignore_index=True),
+        rao_scott_result(0.001),
+        RULES,
+        0.05,
+        "report.findings[0]",
+    )
+    assert [g.group for g in finding.groups if g.uncertain] == ["Flexkontor"]
+    assert finding.lowest is not None and finding.lowest.group == "Litet kontor"
+
+
 def test_a_finding_with_an_unknown_category_names_the_key_and_the_choices() -> None:
     with pytest.raises(EnkatError) as err:
         build_finding(
@@ -290,3 +308,64 @@ def test_a_cross_tab_shows_the_interval_in_the_cell_where_asked() -> None:
     assert with_ci.rows[0].cells[0] == "25,0 (15,0–35,0)"
     assert with_ci.rows[-1].cells[0] == ".."  # a suppressed cell shows no interval either
     assert CELL_CI_NOTE in with_ci.notes
+
+
+# --- the PDF's figures (issue 16) -----------------------------------------------------------
+
+
+def tiny_png(path: Path) -> Path:
+    """A small opaque RGB PNG with distinct pixels, written as enkat.figures.save_png does."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.arange(40 * 30 * 3, dtype=np.uint32).reshape(30, 40, 3) * 7 % 256
+    Image.fromarray(pixels.astype(np.uint8), mode="RGB").save(path, format="PNG", compress_level=9)
+    return path
+
+
+@pytest.mark.parametrize("name", ["../secret.png", "sub/f.png", ".hidden.png", ""])
+def test_a_figure_url_names_a_file_of_the_figures_folder_only(tmp_path: Path, name: str) -> None:
+    from enkat.report.render import write_pdf
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "sub").mkdir()
+    for file in ("secret.png", "figures/sub/f.png", "figures/.hidden.png"):
+        tiny_png(tmp_path / file)
+    html = f'<html lang="sv"><body><img src="enkat-figure:{name}" alt="x"></body></html>'
+    with pytest.raises(EnkatError, match="not allowed"):
+        write_pdf(html, tmp_path, figures, tmp_path / "out.pdf")
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_the_pdf_holds_the_figure_png_pixel_for_pixel_wherever_the_build_ran(
+    tmp_path: Path,
+) -> None:
+    """The PNG's compressed rows go into the PDF as they are (no decode and re-encode), and
+    the PDF's bytes do not depend on the folder the figures were in."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from enkat.report.render import write_pdf
+
+    html = '<html lang="sv"><body><img src="enkat-figure:f.png" alt="Figur"></body></html>'
+    pdfs = []
+    for folder in ("a", "bb/c"):
+        figures = tmp_path / folder
+        figures.mkdir(parents=True)
+        png = tiny_png(figures / "f.png")
+        write_pdf(html, figures, figures, figures / "out.pdf")
+        pdfs.append((figures / "out.pdf").read_bytes())
+    assert pdfs[0] == pdfs[1]
+    (image,) = PdfReader(io.BytesIO(pdfs[0])).pages[0].images
+    with Image.open(png) as original, Image.open(io.BytesIO(image.data)) as embedded:
+        assert embedded.convert("RGB").tobytes() == original.tobytes()
+    import pikepdf
+
+    from enkat.report.render import _idat
+
+    with pikepdf.Pdf.open(io.BytesIO(pdfs[0])) as pdf:
+        (xobject,) = pdf.pages[0].get_images().values()
+        assert xobject.read_raw_bytes() == _idat(png.read_bytes())

@@ -72,3 +72,77 @@ def test_building_the_dag_imports_no_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "", f"the DAG build imports {result.stdout.strip()}"
+
+
+# --- Job start-up: each job imports what it uses, and nothing report- or workflow-heavy ---
+
+SCRIPTS = ROOT / "workflow/scripts"
+# What no job but the one that needs it may load at start-up (each costs a job 0.1-0.6 s).
+HEAVY = {"snakemake", "weasyprint", "matplotlib", "jinja2", "openpyxl", "statsmodels", "pingouin"}
+NEEDS = {  # script -> the heavy libraries it does use
+    "figure.py": {"matplotlib"},
+    "nonresponse_customers.py": {"statsmodels"},
+    "nonresponse_handlers.py": {"statsmodels"},
+    "workbook.py": {"openpyxl"},
+    "report.py": {"jinja2", "weasyprint", "matplotlib"},
+}
+
+
+def job_imports(script: str) -> set[str]:
+    """Top-level packages loaded by the `enkat` imports of a job script, in a fresh process
+    (the script's own import lines, without Snakemake's preamble)."""
+    lines = [
+        line
+        for line in (SCRIPTS / script).read_text(encoding="utf-8").splitlines()
+        if re.match(r"(from|import) enkat\b", line)
+    ]
+    assert lines, f"{script} imports nothing from enkat"
+    code = "\n".join(
+        ["import sys", *lines, "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py")))
+def test_a_job_starts_without_libraries_it_does_not_use(script: str) -> None:
+    loaded = job_imports(script) & HEAVY
+    assert loaded <= NEEDS.get(script, set()), f"{script} loads {sorted(loaded)} at start-up"
+
+
+@pytest.mark.parametrize("script", ["table.py", "contrasts.py", "waves.py"])
+def test_an_estimation_job_leaves_out_the_figure_and_report_stack(script: str) -> None:
+    """The many small jobs: a demo table job spent 71 % of its time importing (issue 16)."""
+    loaded = job_imports(script)
+    assert "pandas" in loaded, "the check must see the job's real imports"
+    assert not loaded & (HEAVY | {"PIL", "yaml", "jsonschema"}), sorted(loaded & HEAVY)
+
+
+# --- Only the figures the report shows are drawn ----------------------------------------------
+
+
+def test_figure_jobs_are_exactly_the_figures_the_report_shows(tmp_path) -> None:
+    """common.smk's figure_ids() and the report's show_choice decide alike: by default a
+    figure for plain tables, the table for by-tables, report.show overriding both."""
+    import yaml
+
+    from enkat.report.context import show_choice
+    from tests.conftest import copy_project, run_snakemake
+
+    work = copy_project(tmp_path / "proj")
+    catalogue = yaml.safe_load((work / "config/tables.yaml").read_text(encoding="utf-8"))
+    with_figure = [t for t in catalogue["tables"] if t.get("figure", "none") != "none"]
+    plain = next(t["id"] for t in with_figure if not t.get("by"))
+    by_table = next(t["id"] for t in with_figure if t.get("by"))
+    show = {plain: "table", by_table: "figure"}
+    (work / "extra.yaml").write_text(yaml.safe_dump({"report": {"show": show}}), "utf-8")
+    config = yaml.safe_load((work / "config/config.yaml").read_text(encoding="utf-8"))
+    show = {**(config["report"].get("show") or {}), **show}
+
+    plan = run_snakemake(work, "-n", "--configfile", "extra.yaml").stdout
+    planned = set(re.findall(r"figure_id=(\w+)", plan))
+    expected = {t["id"] for t in with_figure if show_choice(t, True, show) != "table"}
+    assert plain not in planned and by_table in planned
+    assert planned == expected

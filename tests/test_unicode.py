@@ -322,3 +322,32 @@ def test_cyrillic_utf8_row_in_a_windows_1252_file() -> None:
     with pytest.raises(EnkatError) as info:
         decode(raw, "f.csv")
     assert (info.value.row, info.value.column, info.value.value) == (3, "sprak", "Привет")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(
+                ["Stämmer", "Sta\u0308mmer", "a\u00a0b", "so\u00adft", "x\ufeffy", "R01"]
+            ),
+            st.text(max_size=6),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_arrow_columns_are_normalised_as_the_frame_would_be(values: list[str | None]) -> None:
+    """readers normalises the Arrow table before pandas sees it (issue 16: a 500 000-row
+    read); the cells must come out exactly as `normalise_frame` makes them."""
+    import pyarrow as pa
+
+    from enkat.text import normalise_frame, normalise_table
+
+    table = pa.table({"a": pa.array(values, pa.string()), "b": pa.array(["id"] * len(values))})
+
+    def frame(t: pa.Table) -> pd.DataFrame:
+        return t.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype("string")
+
+    pd.testing.assert_frame_equal(frame(normalise_table(table)), normalise_frame(frame(table)))

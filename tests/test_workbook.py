@@ -97,7 +97,11 @@ def nonresponse_tests() -> pd.DataFrame:
 
 
 def build(
-    folder: Path, out: str = "tables.xlsx", rules: dict[str, Any] | None = None, **project: Any
+    folder: Path,
+    out: str = "tables.xlsx",
+    rules: dict[str, Any] | None = None,
+    notes: Path | None = None,
+    **project: Any,
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
@@ -136,6 +140,8 @@ def build(
         ESTIMATION,
         {"handlers": {"method": "classes", "classes": ["office_type"], "min_respondents": 10}},
         path,
+        notes=notes,
+        sources=["register", "frame", "handlers"],
     )
     return path
 
@@ -374,3 +380,25 @@ def test_suppressed_numbers_in_the_method_sheet_are_numbers_and_explained(tmp_pa
     assert rows["Litet kontor"][4].alignment.horizontal == "right"
     notes = [c.value for c in ws["A"] if isinstance(c.value, str)]
     assert any(n.startswith(fmt.SUPPRESSED + " ") for n in notes)
+
+
+def test_notes_follow_the_template_and_the_weights_made(tmp_path: Path) -> None:
+    """Audit-dependent words come from report_templates/notes.j2 (issue 17.1): an audit
+    that renames its register edits the template, and the weighting lines state what the
+    config and the weights file say, not the demo's collapsing rule."""
+    root = Path(__file__).resolve().parents[1]
+    shipped = (root / "report_templates" / "notes.j2").read_text(encoding="utf-8")
+    assert "kontorsregistret" in shipped
+    notes = tmp_path / "notes.j2"
+    notes.write_text(shipped.replace("kontorsregistret", "enhetsregistret"), encoding="utf-8")
+    wb = load_workbook(build(tmp_path / "wb", notes=notes))
+    about = [c for c in wb["Om tabellerna"]["A"] if isinstance(c.value, str)]
+    lines = [c.value for c in about]
+    # only the configured sources; the visits and errands of the demo are not named
+    assert "Registeruppgifter: enhetsregistret, handläggarramen." in lines
+    assert any(line.startswith("Cellviktning efter kontorstyp") for line in lines)
+    # config names no collapse neighbours: no collapsing rule is claimed
+    assert not any("slås ihop" in line or "slogs ihop" in line for line in lines)
+    assert "Vikterna trimmas inte." in lines
+    t11 = [c.value for c in wb["T11"]["A"] if isinstance(c.value, str)]
+    assert any(v.startswith("Källa: enhetsregistret (antal besök)") for v in t11)

@@ -19,11 +19,11 @@ def digest(path: Path) -> str:
 
 
 def generated_files(workdir: Path) -> dict[str, str]:
-    """Digest of every generated CSV, XLSX, SVG, HTML and PDF (logs and Parquet aside)."""
+    """Digest of every generated CSV, XLSX, SVG, PNG, HTML and PDF (logs and Parquet aside)."""
     files = {}
     for folder in ("processed", "analysis", "output"):
         for path in sorted((workdir / folder).rglob("*")):
-            kept = path.suffix in {".csv", ".xlsx", ".svg", ".html", ".pdf", ".txt"}
+            kept = path.suffix in {".csv", ".xlsx", ".svg", ".png", ".html", ".pdf", ".txt"}
             if path.is_file() and kept and "logs" not in path.parts:
                 files[str(path.relative_to(workdir))] = digest(path)
     return files

@@ -119,15 +119,6 @@ class Calibration:
                 b[rows] += np.where(counts[:, None] > 0, step, 0.0)
         return b
 
-    def indicator_counts(self, keep: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
-        """N[q, cell]: rows of each cell (domain rows `keep`) in each margin category."""
-        out = np.zeros((self.q, n_cells))
-        for c, o, lev in zip(self.codes, self.offsets, self.levels, strict=True):
-            out[o : o + lev] = np.bincount(
-                c[keep] * n_cells + cell, minlength=lev * n_cells
-            ).reshape(lev, n_cells)
-        return out
-
     def psu_totals(self, design: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """U (C x q): each PSU's weighted margin counts; per stratum sum_c U_c (H x q) and
         sum_c U_c U_c' (H x q x q). Over all rows: a calibrated domain keeps the sample."""
@@ -154,41 +145,79 @@ class Calibration:
         return self._cache["psu"]  # type: ignore[return-value]
 
 
-def adjusted_sums(
+def model_terms(
     design: object,
-    keep: np.ndarray,
-    w: np.ndarray,
-    g: np.ndarray,
-    gk: np.ndarray,
-    G: int,
-    K: int,
-    W: np.ndarray,
+    units: object,
+    unit_ids: np.ndarray,
+    N: np.ndarray,
+    X2: np.ndarray | None,
     p: np.ndarray,
-    s1: np.ndarray,
-    s2: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stratum sums of the residual PSU scores E_c and of E_c², from those of Z_c.
+    W: np.ndarray,
+    psu_scores: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The model's coefficients b (q, D, K) for the scores of every (domain, category), and
+    T (H, q, D, K) = sum_c U_c Z_c per stratum, SU (H, q) and M (H, q, q) of the PSUs'
+    weighted margin counts U_c - all from the unit array of enkat.domain_totals.
 
-    `s1`, `s2` (H, G, K) are sum_c Z_c and sum_c Z_c² of the uncalibrated scores; E_c =
-    Z_c - U_c'b with b the model coefficients of u = z / w for every (group, category).
-    """
+    `N` and `X2` are the unit array's counts and squared-weight totals (units, D, K);
+    `psu_scores` (PSUs, their strata, Z of shape (PSUs, D, K)) for clustered designs, None
+    where every PSU is one respondent (then Z_i = w_i (y_i - p) / W and U_i = w_i x_i)."""
     cal: Calibration = design.calibration  # type: ignore[attr-defined]
     U, SU, M = cal.psu_totals(design)
-    GK = G * K
+    H, q = SU.shape
+    D, K = p.shape
+    DK = D * K
+    cats = units.margins[unit_ids]  # type: ignore[attr-defined]
+    counts = np.empty((q, D, K))
+    for m, (o, lev) in enumerate(zip(cal.offsets, cal.levels, strict=True)):
+        counts[o : o + lev] = _sum_by_key(cats[:, m], lev, N.reshape(-1, DK)).reshape(lev, D, K)
     with np.errstate(divide="ignore", invalid="ignore"):
-        counts = cal.indicator_counts(keep, gk, GK).reshape(cal.q, G, K)
         xtu = (counts - p[None] * counts.sum(axis=2, keepdims=True)) / W[None, :, None]
     xtu = np.nan_to_num(xtu, nan=0.0, posinf=0.0, neginf=0.0)
-    b = cal.coefficients(xtu.reshape(cal.q, GK)).reshape(cal.q, G, K)
-    H = SU.shape[0]
-    h = design.stratum[keep]  # type: ignore[attr-defined]
-    up = U[design.psu[keep]]  # type: ignore[attr-defined]
-    TA = np.empty((H, cal.q, G, K))
-    for j in range(cal.q):
-        TA[:, j] = np.bincount(h * GK + gk, weights=w * up[:, j], minlength=H * GK).reshape(H, G, K)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        T = (TA - p[None, None] * TA.sum(axis=3, keepdims=True)) / W[None, None, :, None]
-    T = np.nan_to_num(T, nan=0.0, posinf=0.0, neginf=0.0)
+    b = cal.coefficients(xtu.reshape(q, DK)).reshape(q, D, K)
+    T = np.zeros((H, q, DK))
+    if psu_scores is None:  # one-row PSUs: sum over a unit's rows of w_i x_i Z_i
+        h_u = units.stratum[unit_ids]  # type: ignore[attr-defined]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            V = (X2 - p * X2.sum(axis=2, keepdims=True)) / W[None, :, None]  # type: ignore[union-attr]
+        V = V.reshape(-1, DK)
+        for m, (o, lev) in enumerate(zip(cal.offsets, cal.levels, strict=True)):
+            T[:, o : o + lev] = _sum_by_key(h_u * lev + cats[:, m], H * lev, V).reshape(H, lev, DK)
+    else:
+        psus, h_c, Z = psu_scores
+        Uc, Zc = U[psus], Z.reshape(-1, DK)
+        starts = np.flatnonzero(np.diff(h_c, prepend=-1))  # PSUs run stratum by stratum
+        ends = np.append(starts[1:], h_c.size)
+        for s, e in zip(starts, ends, strict=True):
+            T[h_c[s]] = Uc[s:e].T @ Zc[s:e]
+    T = np.nan_to_num(T, nan=0.0, posinf=0.0, neginf=0.0).reshape(H, q, D, K)
+    return b, T, SU, M
+
+
+def _sum_by_key(keys: np.ndarray, n_keys: int, x: np.ndarray) -> np.ndarray:
+    """Sums of the rows of x (n, F) by key: one bincount over (key, column)."""
+    F = x.shape[1]
+    index = (keys[:, None] * F + np.arange(F)[None, :]).ravel()
+    sums = np.bincount(index, weights=x.ravel().astype(float), minlength=n_keys * F)
+    return sums.reshape(n_keys, F)
+
+
+def adjusted_sums(
+    design: object,
+    units: object,
+    unit_ids: np.ndarray,
+    N: np.ndarray,
+    X2: np.ndarray | None,
+    p: np.ndarray,
+    W: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    psu_scores: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratum sums of the residual PSU scores E_c = Z_c - U_c'b and of E_c², from those of
+    Z_c (`s1`, `s2`, shape (H, D, K)): sum E = sum Z - SU b and
+    sum E² = sum Z² - 2 b'T + b'M b (every PSU of the sample counts, in the domain or not)."""
+    b, T, SU, M = model_terms(design, units, unit_ids, N, X2, p, W, psu_scores)
     e1 = s1 - np.einsum("hq,qgk->hgk", SU, b)
     e2 = s2 - 2 * np.einsum("qgk,hqgk->hgk", b, T) + np.einsum("qgk,hqr,rgk->hgk", b, M, b)
     return e1, e2
@@ -196,32 +225,22 @@ def adjusted_sums(
 
 def adjusted_covariance(
     design: object,
-    keep: np.ndarray,
-    w: np.ndarray,
-    cells: np.ndarray,
-    n_cells: int,
-    W: float,
+    units: object,
+    unit_ids: np.ndarray,
+    N: np.ndarray,
+    X2: np.ndarray | None,
     m: np.ndarray,
+    W: float,
     scale: np.ndarray,
     within: np.ndarray,
     S1: np.ndarray,
+    psu_scores: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`within` (sum_h s_h sum_c Z_c Z_c') and S1 (sum_c Z_c per stratum) of the residual
-    scores, for the covariance of one domain's cell means (the Rao-Scott test)."""
-    cal: Calibration = design.calibration  # type: ignore[attr-defined]
-    U, SU, M = cal.psu_totals(design)
-    counts = cal.indicator_counts(keep, cells, n_cells)
-    xtu = (counts - m[None, :] * counts.sum(axis=1, keepdims=True)) / W
-    b = cal.coefficients(xtu)  # (q, J)
-    H = SU.shape[0]
-    h = design.stratum[keep]  # type: ignore[attr-defined]
-    up = U[design.psu[keep]]  # type: ignore[attr-defined]
-    TA = np.empty((H, cal.q, n_cells))
-    for j in range(cal.q):
-        TA[:, j] = np.bincount(
-            h * n_cells + cells, weights=w * up[:, j], minlength=H * n_cells
-        ).reshape(H, n_cells)
-    T = (TA - m[None, None, :] * TA.sum(axis=2, keepdims=True)) / W
+    scores, for the covariance of one domain's cell means (the Rao-Scott test). The cells
+    are the categories of one domain: `N`, `X2` (units, 1, J), the scores (PSUs, 1, J)."""
+    b, T, SU, M = model_terms(design, units, unit_ids, N, X2, m[None, :], np.array([W]), psu_scores)
+    b, T = b[:, 0, :], T[:, :, 0, :]  # (q, J), (H, q, J)
     Tw = np.einsum("h,hqj->qj", scale, T)
     Mw = np.einsum("h,hqr->qr", scale, M)
     within = within - b.T @ Tw - Tw.T @ b + b.T @ Mw @ b

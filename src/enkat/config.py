@@ -412,6 +412,8 @@ def check_paths(config: Mapping[str, Any], file: str | Path = "config/config.yam
     named.append(("paths.tables", (config.get("paths") or {}).get("tables"), "file"))
     templates = (config.get("report") or {}).get("templates", "report_templates")
     named.append(("report.templates", templates, "folder"))
+    narrative = (config.get("report") or {}).get("narrative")
+    named.append(("report.narrative", narrative, "folder"))  # None (the default): not checked
     for key, value, kind in named:
         if value is None:
             continue

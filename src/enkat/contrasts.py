@@ -600,8 +600,13 @@ def write_waves(
     waves: Mapping[str, Any] | None,
     group_orders: Mapping[str, Sequence[str]],
     out: str | Path,
+    table_path: str | Path | None = None,
+    suppression: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Pipeline step: `analysis/waves/<table_id>.csv` of a table with `waves`."""
+    """Pipeline step: `analysis/waves/<table_id>.csv` of a table with `waves`.
+
+    `table_path` (the table's published estimate file) and `suppression` (config) decide
+    which rows carry the suppression symbol instead of numbers (`hide_wave_cells`)."""
     settings = Settings.resolve({**spec, "significance_marks": "none"}, contrasts, estimation)
     chosen = wave_settings(spec, waves)
     data, design, variables = _load(
@@ -623,8 +628,124 @@ def write_waves(
     frame.insert(0, "survey", spec["survey"])
     frame.insert(0, "table_id", spec["id"])
     frame = frame[WAVE_COLUMNS]
+    if table_path is not None or suppression is not None:
+        from enkat.analysis_files import read_estimates
+        from enkat.suppression import Rules
+
+        table_hidden = (
+            suppressed_cells(read_estimates(table_path)) if table_path is not None else set()
+        )
+        rules = Rules.from_config(dict(suppression or {}))
+        blocks = wave_domain_hidden(
+            data,
+            design,
+            variables,
+            chosen["variable"],
+            by,
+            spec.get("filter"),
+            rules,
+            estimation,
+        )
+        frame = hide_wave_cells(frame, table_hidden, blocks, by == chosen["variable"])
     write_csv(frame, out)
     return frame
+
+
+def wave_domain_hidden(
+    data: pd.DataFrame,
+    design: Design,
+    variables: Sequence[TableVariable],
+    wave_var: str,
+    by: str | None,
+    spec_filter: Mapping[str, Sequence[str]] | None,
+    rules: Any,
+    estimation: Mapping[str, Any],
+) -> set[tuple[str, str, str]]:
+    """The (variable, group_var, group) blocks of a wave file in which the suppression rules
+    hide some wave domain's cell.
+
+    A wave file shows the share of every wave in the whole table and within each group of
+    its `by` variable: domains the estimate table does not have (unless `by` is the wave),
+    so the table step never judged them. They get the same primary rules here (base,
+    group size, NCHS), Taylor-linearised. A block with a hidden cell is hidden whole: the
+    shares of one domain add up to one and the waves make up the group's published share,
+    so one hidden cell among shown ones could be had by subtraction.
+    """
+    from enkat.suppression import HIDDEN_FLAGS, primary_flags
+    from enkat.tables import estimate_table
+
+    level = float(estimation.get("confidence_level", 0.95))
+    ci_method = str(estimation.get("ci_method", "logit"))
+    wave = data[wave_var].astype("string")
+    sep = "\x1f"  # between group and wave in one domain label; no label holds it
+    levels: list[tuple[str, pd.Series]] = []
+    if by != wave_var:  # by the wave, the table's groups are the waves: its flags decide
+        levels.append(("", wave))
+        if by is not None:
+            levels.append((by, data[by].astype("string") + sep + wave))
+    column = sep + "wave-domain"
+    hidden: set[tuple[str, str, str]] = set()
+    for group_var, values in levels:
+        framed = data.assign(**{column: values})
+        estimates, _ = estimate_table(
+            framed, design, variables, column, spec_filter, level, ci_method
+        )
+        domain = estimates[estimates["group"] != TOTAL]
+        failed = domain[primary_flags(domain, rules).isin(HIDDEN_FLAGS).to_numpy()]
+        for variable, label in failed[["variable", "group"]].to_numpy():
+            group = str(label).split(sep)[0] if group_var else TOTAL
+            hidden.add((str(variable), group_var, group))
+    return hidden
+
+
+def hide_wave_cells(
+    frame: pd.DataFrame,
+    table_hidden: set[tuple[str, str, str]],
+    domain_hidden: set[tuple[str, str, str]],
+    by_wave: bool,
+) -> pd.DataFrame:
+    """Rows of a wave file that would show or give away a suppressed value carry the symbol.
+
+    - By the wave (`by_wave`), the whole table's waves are the estimate table's groups: a
+      row whose wave or reference wave cell the table suppresses is hidden (difference +
+      the other, shown share = the hidden share); the table's complementary suppression
+      already keeps the shown cells from giving a hidden one away.
+    - Otherwise a (variable, group) block is hidden whole when the estimate table hides any
+      cell of that variable and group (`Totalt` for the whole table), or when a wave
+      domain of the block fails the suppression rules (`domain_hidden`).
+    """
+    if frame.empty:
+        return frame
+    variable = frame["variable"].astype(str).to_numpy()
+    group_var = frame["group_var"].fillna("").astype(str).to_numpy()
+    group = frame["group"].astype(str).to_numpy()
+    category = frame["category"].astype(str).to_numpy()
+    wave = frame["wave"].astype(str).to_numpy()
+    reference = frame["reference_wave"].astype(str).to_numpy()
+    table_blocks = {(v, g) for v, g, _ in table_hidden}
+    mask = np.zeros(len(frame), dtype=bool)
+    for k in range(len(frame)):
+        if by_wave and group[k] == TOTAL and group_var[k] == "":
+            mask[k] = (variable[k], wave[k], category[k]) in table_hidden or (
+                variable[k],
+                reference[k],
+                category[k],
+            ) in table_hidden
+        else:
+            mask[k] = (variable[k], group[k]) in table_blocks or (
+                variable[k],
+                group_var[k],
+                group[k],
+            ) in domain_hidden
+    if not mask.any():
+        return frame
+    out = frame.copy()
+    for column in HIDDEN_COLUMNS:
+        out[column] = out[column].astype(object)
+        out.loc[mask, column] = SUPPRESSED
+    out["significant"] = out["significant"].astype(object)
+    out.loc[mask, "significant"] = ""
+    return out
 
 
 # --- significance marks (workbook and report) --------------------------------------------

@@ -10,11 +10,19 @@ a minute of work in the table or report job.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from enkat.errors import EnkatError
+from enkat.report_specs import (
+    narrative_files,
+    narrative_folder,
+    narrative_names,
+    section_ids,
+    text_sections,
+)
 
 SURVEYS = ("handlers", "customers")
 # Columns every survey file carries besides its configured columns and items (see
@@ -110,7 +118,9 @@ def check_references(
     columns = {s: survey_columns(config, s, codebooks[s]) for s in codebooks}
     check_catalogue(catalogue, columns, config, tables_file)
     check_weighting(config, config_file)
+    check_nonresponse(config, config_file)
     check_report(config, catalogue, columns, codebooks, config_file)
+    check_narrative(config, catalogue)
 
 
 # --- the catalogue ------------------------------------------------------------------------
@@ -278,6 +288,28 @@ def check_weighting(config: Mapping[str, Any], file: str) -> None:
             )
 
 
+def check_nonresponse(config: Mapping[str, Any], file: str) -> None:
+    """The handlers' rates are broken down by register columns or frame variables."""
+    usable = [c for c in weighting_columns(config, "handlers") if c != "office_id"]
+    for name in nonresponse_by(config, "handlers"):
+        if name not in usable:
+            raise _unknown(
+                "a nonresponse breakdown is not a column of the staff frame",
+                file,
+                "nonresponse.handlers.by",
+                name,
+                usable,
+                "use a register column or a variable of sources.frame.variables",
+            )
+
+
+def nonresponse_by(config: Mapping[str, Any], survey: str) -> list[str]:
+    """The breakdowns of a survey's nonresponse analysis (config `nonresponse.<survey>.by`)."""
+    default = ["office_type", "region"] if survey == "handlers" else ["office_type"]
+    settings = (config.get("nonresponse") or {}).get(survey) or {}
+    return list(settings.get("by") or default)
+
+
 def check_collapse(
     settings: Mapping[str, Any],
     usable: Mapping[str, tuple[str, ...] | None],
@@ -337,6 +369,41 @@ def check_report(
                 name,
                 text_items or ["(the codebooks have no free-text items)"],
                 "use the id of an item of type text",
+            )
+
+
+def check_narrative(config: Mapping[str, Any], catalogue: Mapping[str, Any]) -> None:
+    """Every text section of `report.sections` has its file in `report.narrative`, and every
+    Markdown file there is a section's or a result chapter's: a misspelt file name would
+    otherwise be left out of the report without a word, or stop it only in the report job."""
+    report = config.get("report") or {}
+    folder = narrative_folder(report)  # a report.narrative that names no folder: check_paths
+    present = [os.path.basename(f) for f in narrative_files(report)]
+    sections = section_ids(report)
+    for sid in text_sections(report):
+        if f"{sid}.md" not in present:
+            raise EnkatError(
+                "a report section has no narrative file",
+                file=os.path.join(folder, f"{sid}.md"),
+                key=f"report.sections[{sections.index(sid)}]",
+                value=sid,
+                expected=f"a file {sid}.md in {folder} (report.narrative)",
+                hint=_hint(
+                    f"{sid}.md", present, "write the file, or drop the section from report.sections"
+                ),
+            )
+    chapters = [str(c["id"]) for c in catalogue.get("chapters") or []]
+    allowed = narrative_names(report, chapters)
+    for name in present:
+        if name not in allowed:
+            raise _unknown(
+                "a narrative file names no report section or result chapter",
+                os.path.join(folder, name),
+                "report.narrative",
+                name,
+                allowed,
+                "rename it after a section of report.sections or a chapter id of "
+                "config/tables.yaml, or move it out of the folder",
             )
 
 

@@ -9,15 +9,16 @@ optional finite population correction, the way `svydesign()` holds it:
 
 Domains (item nonresponse, filters, groups) follow `subset()` / `svyby()`: rows outside the
 domain score zero but the design (PSUs per stratum, fpc) is that of the whole sample.
-The strata and PSU index arrays are built once; every estimator is a handful of `bincount`s
-over them, so a table of many variables and groups costs a few passes over the data.
+The strata and PSU index arrays are built once; a variable of a table is one pass over the
+rows into a small unit x group x category array (enkat.domain_totals), and its Totalt and
+group estimates, variances and degrees of freedom are computed from that array.
 See docs/methods.md for the formulas.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,8 @@ import pyarrow as pa
 from scipy import special
 
 from enkat.calibration import Calibration, adjusted_sums
+from enkat.domain_totals import DENSE_CELLS as DENSE_CELLS  # re-exported (enkat.replicates)
+from enkat.domain_totals import DomainTotals, Units, domain_totals, units
 from enkat.errors import EnkatError
 from enkat.weights_file import (
     WEIGHT_COLUMNS,
@@ -34,8 +37,6 @@ from enkat.weights_file import (
     read_weights_table,
     recorded_facts,
 )
-
-DENSE_CELLS = 4_000_000  # PSU x group x category cells held densely (else hashed)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Design:
     strata_labels: tuple[str, ...]
     # the calibration model (postStratify / rake / calibrate), None for fixed weights
     calibration: Calibration | None = None
+    # what is built once per design (enkat.domain_totals.units); never shared by copies
+    _cache: dict[str, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def n(self) -> int:
@@ -121,8 +124,8 @@ class Design:
                 )
         return cls(
             w,
-            h.astype(np.int64),
-            c.astype(np.int64),
+            h.astype(np.int64, copy=False),
+            c.astype(np.int64, copy=False),
             psu_stratum,
             n_psu,
             fpc,
@@ -184,17 +187,17 @@ class Design:
             census = is_census(table)
         ids = None if in_order else table["respondent_id"].combine_chunks()
         stratum = _codes(table["stratum"])
+        weights = np.array(table["weight"].to_numpy())  # owned: the Arrow table can go
         if census:
-            return cls.build(
-                table["weight"].to_numpy(),
-                stratum,
-                None,
-                table["population_size"].to_numpy(),
-                str(path),
-            ).calibrated(calibration), ids
-        return cls.build(
-            table["weight"].to_numpy(), stratum, _codes(table["psu"]), None, str(path)
-        ).calibrated(calibration), ids
+            population, psu = np.array(table["population_size"].to_numpy()), None
+        else:
+            population, psu = None, _codes(table["psu"])
+        # hand the decoded Parquet pages back before indexing: a table job's peak memory
+        # is the design's (issue 16)
+        del table
+        pa.default_memory_pool().release_unused()
+        design = cls.build(weights, stratum, psu, population, str(path))
+        return design.calibrated(calibration), ids
 
     def scale(self) -> np.ndarray:
         """Per stratum: (1 - f_h) * n_h / (n_h - 1), the factor of `svyrecvar`."""
@@ -273,7 +276,7 @@ def _factorize(values: object) -> tuple[np.ndarray, pd.Index]:
         order = np.argsort(labels.to_numpy(), kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
-        codes = np.asarray(values.codes)
+        codes = np.asarray(values.codes)  # int8/16/32: kept small until the result
         if (codes < 0).any():
             raise EnkatError(
                 "a stratum or PSU is missing",
@@ -281,9 +284,10 @@ def _factorize(values: object) -> tuple[np.ndarray, pd.Index]:
                 expected="a value on every row",
                 hint="rerun the weighting step",
             )
-        used = np.bincount(rank[codes], minlength=order.size) > 0
-        remap = np.cumsum(used) - 1
-        return remap[rank[codes]].astype(np.int64), labels[order][used]
+        used = np.zeros(order.size, dtype=bool)
+        used[rank[np.flatnonzero(np.bincount(codes, minlength=order.size))]] = True
+        remap = (np.cumsum(used) - 1)[rank]  # category code -> rank among those used
+        return remap[codes], labels[order][used]
     codes, labels = pd.factorize(pd.Series(np.asarray(values)).astype(str), sort=True)
     return codes.astype(np.int64), labels
 
@@ -315,31 +319,17 @@ def proportions(
     """`svymean` of a factor in each domain, with `svyby(..., deff=TRUE)` semantics.
 
     `codes` holds a category index per row (-1: outside the base); `groups` a domain index
-    (-1: in no domain). All groups and categories are done in one pass of group sums.
-    """
-    k_all = np.asarray(codes, dtype=np.int64)
-    g_all = np.zeros_like(k_all) if groups is None else np.asarray(groups, dtype=np.int64)
-    keep = (k_all >= 0) & (g_all >= 0)
-    w = design.weights[keep]
-    g = g_all[keep]
-    K, G = n_categories, n_groups
-    gk = g * K + k_all[keep]  # (group, category) cell of each row in the domains
+    (-1: in no domain). One pass over the rows (enkat.domain_totals), then the array."""
+    totals = domain_totals(design, codes, n_categories, groups, n_groups)
+    return block_proportions(design, totals, total=groups is None)
 
-    counts = np.bincount(gk, minlength=G * K).reshape(G, K)
-    n, base_n = counts.astype(float), counts.sum(axis=1).astype(float)
-    W = np.bincount(g, weights=w, minlength=G)
+
+def block_proportions(design: Design, totals: DomainTotals, total: bool) -> Proportions:
+    """The proportions of one block of a variable's array: Totalt (`total`) or its groups."""
+    X, N, X2 = totals.block(total)
+    p, n, base_n, W = domain_estimates(X, N)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.bincount(gk, weights=w, minlength=G * K).reshape(G, K) / W[:, None]
-
-    SA, SAA, SAB, SB, SBB, psus_in = _psu_sums(design, keep, w, g, gk, G, K)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        Wd = W[None, :, None]
-        pp = p[None, :, :]
-        s1 = (SA - pp * SB) / Wd
-        s2 = (SAA - 2 * pp * SAB + pp * pp * SBB) / (Wd * Wd)
-        if design.calibration is not None:
-            s1, s2 = adjusted_sums(design, keep, w, g, gk, G, K, W, p, s1, s2)
+        s1, s2, psus_in = score_sums(design, totals.unit_ids, X, N, X2, p, W)
         n_h = design.n_psu[:, None, None].astype(float)
         centred = np.where(n_h > 1, s2 - s1 * s1 / n_h, 0.0)
         variance = np.nansum(design.scale()[:, None, None] * centred, axis=0)
@@ -354,73 +344,83 @@ def proportions(
     return Proportions(p, variance, n, base_n, W, df, deff)
 
 
-def _psu_sums(
+def domain_estimates(
+    X: np.ndarray, N: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """p (D, K), n (D, K), base n (D,) and weight total W (D,) of a block of a unit array:
+    the full-sample estimates every variance method shares."""
+    counts = N.sum(axis=0)
+    P = X.sum(axis=0)
+    W = P.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = P / W[:, None]
+    return p, counts.astype(float), counts.sum(axis=1).astype(float), W
+
+
+def score_sums(
     design: Design,
-    keep: np.ndarray,
-    w: np.ndarray,
-    g: np.ndarray,
-    gk: np.ndarray,
-    G: int,
-    K: int,
-) -> tuple[np.ndarray, ...]:
-    """Stratum sums of the PSU totals A (PSU, group, category) and B (PSU, group), of their
-    squares and cross products, and the number of PSUs of each stratum in each group.
+    unit_ids: np.ndarray,
+    X: np.ndarray,
+    N: np.ndarray,
+    X2: np.ndarray | None,
+    p: np.ndarray,
+    W: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per stratum, domain and category: the sum of the PSU scores Z_c = (A_c - p B_c) / W
+    and of Z_c², and the PSUs of each stratum in each domain - from the unit array (X, N
+    and, for one-row PSUs, X2 of shape (units, domains, categories)). A calibrated design's
+    scores are the residuals of its model (enkat.calibration.adjusted_sums)."""
+    u = units(design)
+    H = design.n_psu.size
+    h_u = u.stratum[unit_ids]
+    Wd = W[None, :, None]
+    if design.one_row_psu:  # a unit is a stratum's rows of one calibration cell
+        B = X.sum(axis=2, keepdims=True)
+        B2 = X2.sum(axis=2, keepdims=True)  # type: ignore[union-attr]
+        s1 = sum_by(h_u, H, (X - p * B) / Wd)
+        s2 = sum_by(h_u, H, (X2 - 2 * p * X2 + p * p * B2) / (Wd * Wd))
+        psus_in = sum_by(h_u, H, N.sum(axis=2))
+        psu_scores = None
+    else:
+        A, N_c, psus, h_c = psu_totals(u, unit_ids, X, N)
+        Z = (A - p * A.sum(axis=2, keepdims=True)) / Wd
+        s1, s2 = sum_by(h_c, H, Z), sum_by(h_c, H, Z * Z)
+        psus_in = sum_by(h_c, H, (N_c.sum(axis=2) > 0).astype(np.int64))
+        psu_scores = (psus, h_c, Z)
+    if design.calibration is not None:
+        s1, s2 = adjusted_sums(design, u, unit_ids, N, X2, p, W, s1, s2, psu_scores)
+    return s1, s2, psus_in
 
-    `keep` marks the design rows in the domains; `w`, `g` and `gk` (group * K + category)
-    are those rows' weights, groups and cells."""
-    H = len(design.n_psu)
-    size = H * G * K
-    if design.one_row_psu:
-        # Every PSU is one respondent: the PSU totals are the rows themselves, A*B = A*A.
-        h = design.stratum[keep]
-        hgk = h * (G * K) + gk
-        hg = h * G + g
-        SA = np.bincount(hgk, weights=w, minlength=size).reshape(H, G, K)
-        SAA = np.bincount(hgk, weights=w * w, minlength=size).reshape(H, G, K)
-        SB = np.bincount(hg, weights=w, minlength=H * G).reshape(H, G, 1)
-        SBB = np.bincount(hg, weights=w * w, minlength=H * G).reshape(H, G, 1)
-        psus_in = np.bincount(hg, minlength=H * G).reshape(H, G)
-        return SA, SAA, SAA, SB, SBB, psus_in
-    c = design.psu[keep]
-    C = design.psu_stratum.size
-    if C * G * K <= DENSE_CELLS:
-        # Few PSUs: dense PSU totals, then sums over the PSUs of each stratum.
-        cell = c * (G * K) + gk
-        A = np.bincount(cell, weights=w, minlength=C * G * K).reshape(C, G, K)
-        B = A.sum(axis=2, keepdims=True)
-        present = np.bincount(cell, minlength=C * G * K).reshape(C, G, K).sum(axis=2) > 0
-        hs = design.psu_stratum
 
-        def by_stratum(x: np.ndarray) -> np.ndarray:
-            out = np.zeros((H, *x.shape[1:]))
-            np.add.at(out, hs, x)
-            return out
+def psu_totals(
+    u: Units, unit_ids: np.ndarray, X: np.ndarray, N: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unit array summed into PSUs: totals, counts, the PSUs and their strata."""
+    c_u = u.psu[unit_ids]
+    if c_u.size == 0 or bool((np.diff(c_u) > 0).all()):  # one unit per PSU
+        return X, N, c_u, u.stratum[unit_ids]
+    psus, first = np.unique(c_u, return_index=True)
+    # units are numbered PSU by PSU, so each PSU's units are one run
+    return (
+        np.add.reduceat(X, first, axis=0),
+        np.add.reduceat(N, first, axis=0),
+        psus,
+        u.stratum[unit_ids][first],
+    )
 
-        return (
-            by_stratum(A),
-            by_stratum(A * A),
-            by_stratum(A * B),
-            by_stratum(B),
-            by_stratum(B * B),
-            by_stratum(present.astype(float)).astype(np.int64),
-        )
-    # Many PSUs: totals of the (PSU, group, category) cells that occur.
-    cell_index, cell = pd.factorize(c * (G * K) + gk)
-    A = np.bincount(cell_index, weights=w)
-    cg_of_cell = cell // K
-    cg_index, cg = pd.factorize(cg_of_cell)
-    B_cg = np.bincount(cg_index, weights=A)
-    B = B_cg[cg_index]
-    h_u = design.psu_stratum[cg_of_cell // G]
-    hgk = (h_u * G + cg_of_cell % G) * K + cell % K
-    SA = np.bincount(hgk, weights=A, minlength=size).reshape(H, G, K)
-    SAA = np.bincount(hgk, weights=A * A, minlength=size).reshape(H, G, K)
-    SAB = np.bincount(hgk, weights=A * B, minlength=size).reshape(H, G, K)
-    hg = design.psu_stratum[cg // G] * G + cg % G
-    SB = np.bincount(hg, weights=B_cg, minlength=H * G).reshape(H, G, 1)
-    SBB = np.bincount(hg, weights=B_cg * B_cg, minlength=H * G).reshape(H, G, 1)
-    psus_in = np.bincount(hg, minlength=H * G).reshape(H, G)
-    return SA, SAA, SAB, SB, SBB, psus_in
+
+def sum_by(keys: np.ndarray, n_keys: int, x: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `x` by key (0..n_keys-1): a run-wise reduction where the keys
+    are sorted (strata of units always are), else a scatter-add."""
+    out = np.zeros((n_keys, *x.shape[1:]), dtype=x.dtype)
+    if keys.size == 0:
+        return out
+    if bool((np.diff(keys) >= 0).all()):
+        present, first = np.unique(keys, return_index=True)
+        out[present] = np.add.reduceat(x, first, axis=0)
+    else:
+        np.add.at(out, keys, x)
+    return out
 
 
 def confidence_interval(

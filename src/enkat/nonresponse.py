@@ -26,7 +26,8 @@ TEST_COLUMNS = ["variable", "test", "statistic", "df", "p_value", "cramers_v"]
 INDICATOR_COLUMNS = ["indicator", "variable", "category", "value"]
 CUSTOMER_COLUMNS = [
     "wave",
-    "office_type",
+    "variable",
+    "group",
     "offices",
     "visits",
     "visits_all_offices",
@@ -190,36 +191,64 @@ def r_indicators(rho: np.ndarray, categories: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_response(
-    customers: pd.DataFrame, visits: pd.DataFrame, type_order: Sequence[str]
+    customers: pd.DataFrame,
+    visits: pd.DataFrame,
+    by: Sequence[str] = ("office_type",),
+    orders: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
-    """Responses per visit by wave and office type, against the visits of the offices
-    that took part in that wave (and, for reference, of every office of the type)."""
+    """Responses per visit by wave and each register variable of `by` (config
+    `nonresponse.customers.by`), against the visits of the offices that took part in that
+    wave (and, for reference, of every office in the group).
+
+    An office counts as surveyed in a wave when answers came from it, so visits at offices
+    that were not surveyed do not dilute the rate. Groups follow `orders` (config order of
+    office types and regions), other values sorted.
+    """
+    orders = orders or {}
     resp = customers.assign(
         wave=customers["wave"].astype(str), office_id=customers["office_id"].astype(str)
     )
     vis = visits.assign(wave=visits["wave"].astype(str), office_id=visits["office_id"].astype(str))
-    n = resp.groupby(["wave", "office_type"]).size().rename("n")
     taking_part = resp[["wave", "office_id"]].drop_duplicates()
     sampled = vis.merge(taking_part, on=["wave", "office_id"])
-    part = sampled.groupby(["wave", "office_type"]).agg(
-        offices=("office_id", "nunique"), visits=("visits", "sum")
-    )
-    every = vis.groupby(["wave", "office_type"])["visits"].sum().rename("visits_all_offices")
-    out = part.join(every, how="left").join(n, how="outer").fillna(0).reset_index()
-    total = (
-        out.groupby("wave", as_index=False)[["offices", "visits", "visits_all_offices", "n"]]
-        .sum()
-        .assign(office_type=TOTAL)
-    )
-    out = pd.concat([out, total], ignore_index=True)
-    rank = {t: i for i, t in enumerate([*type_order, TOTAL])}
-    out["_r"] = out["office_type"].map(rank).fillna(len(rank))
-    out = out.sort_values(["wave", "_r", "office_type"]).drop(columns="_r")
+    blocks = [_customer_block(resp, vis, sampled, var, orders.get(var, [])) for var in by]
+    blocks.append(_customer_block(resp, vis, sampled, None, []))
+    out = pd.concat(blocks, ignore_index=True)
+    out["_block"] = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks])
+    out = out.sort_values(["wave", "_block"], kind="stable").drop(columns="_block")
     for col in ("offices", "n"):
         out[col] = out[col].astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["responses_per_visit"] = out["n"] / out["visits"].where(out["visits"] > 0)
     return out[CUSTOMER_COLUMNS].reset_index(drop=True)
+
+
+def _customer_block(
+    resp: pd.DataFrame,
+    vis: pd.DataFrame,
+    sampled: pd.DataFrame,
+    var: str | None,
+    order: Sequence[str],
+) -> pd.DataFrame:
+    """One variable's groups per wave (or, with `var` None, the wave's total)."""
+    keys = ["wave"] if var is None else ["wave", var]
+    if var is not None:
+        # The respondents' group is the one their office has in the visits register.
+        office_group = vis[["wave", "office_id", var]].drop_duplicates(["wave", "office_id"])
+        resp = resp[["wave", "office_id"]].merge(office_group, on=["wave", "office_id"], how="left")
+        resp[var] = resp[var].astype(str)
+        sampled = sampled.assign(**{var: sampled[var].astype(str)})
+        vis = vis.assign(**{var: vis[var].astype(str)})
+    n = resp.groupby(keys).size().rename("n")
+    part = sampled.groupby(keys).agg(offices=("office_id", "nunique"), visits=("visits", "sum"))
+    every = vis.groupby(keys)["visits"].sum().rename("visits_all_offices")
+    out = part.join(every, how="left").join(n, how="outer").fillna(0).reset_index()
+    if var is None:
+        return out.assign(variable="", group=TOTAL)
+    out = out.rename(columns={var: "group"}).assign(variable=var)
+    rank = {g: i for i, g in enumerate(order)}
+    out["_r"] = out["group"].map(rank).fillna(len(rank))
+    return out.sort_values(["wave", "_r", "group"]).drop(columns="_r")
 
 
 def write_handler_nonresponse(
@@ -230,15 +259,27 @@ def write_handler_nonresponse(
     rates_out: str | Path,
     tests_out: str | Path,
     indicators_out: str | Path,
+    by: Sequence[str] = ("office_type", "region"),
 ) -> None:
-    """Pipeline step: response rates, tests and R-indicators of the handler census."""
+    """Pipeline step: response rates, tests and R-indicators of the handler census, by the
+    frame and register variables of config `nonresponse.handlers.by`."""
     frame = pd.read_parquet(frame_path)
     handlers = pd.read_parquet(handlers_path, columns=["respondent_id", "office_id"])
     responded, link = response_indicator(frame, handlers)
-    rates = response_rates(frame, responded, ["office_type", "region"], orders)
+    personal = [v for v in by if v in frame_variables]
+    if personal and link != "person":
+        raise EnkatError(
+            "the answers do not link to the frame by person id, so response rates cannot be "
+            f"broken down by the frame variable(s) {', '.join(personal)}",
+            file=handlers_path,
+            key="nonresponse.handlers.by",
+            value=list(by),
+            expected="register variables only (office_type, region, area) when ids do not link",
+        )
+    rates = response_rates(frame, responded, list(by), orders)
     write_csv(rates, rates_out)
     write_csv(independence_tests(rates), tests_out)
-    model_vars = ["office_type", "region"]
+    model_vars = [v for v in by if v not in frame_variables]
     if link == "person":
         model_vars += [v for v in frame_variables if v in frame.columns]
     rho = propensities(frame, responded, model_vars)
@@ -248,11 +289,14 @@ def write_handler_nonresponse(
 
 
 def write_customer_nonresponse(
-    customers_path: str | Path, visits_path: str | Path, type_order: Sequence[str], out: str | Path
+    customers_path: str | Path,
+    visits_path: str | Path,
+    orders: Mapping[str, Sequence[str]],
+    out: str | Path,
+    by: Sequence[str] = ("office_type",),
 ) -> None:
-    """Pipeline step: customer responses relative to visits per wave and office type."""
-    customers = pd.read_parquet(
-        customers_path, columns=["respondent_id", "office_id", "wave", "office_type"]
-    )
-    visits = pd.read_parquet(visits_path, columns=["office_id", "wave", "visits", "office_type"])
-    write_csv(customer_response(customers, visits, type_order), out)
+    """Pipeline step: customer responses relative to visits per wave and register variable."""
+    customers = pd.read_parquet(customers_path, columns=["office_id", "wave"])
+    columns = list(dict.fromkeys(["office_id", "wave", "visits", *by]))
+    visits = pd.read_parquet(visits_path, columns=columns)
+    write_csv(customer_response(customers, visits, by, orders), out)

@@ -3,7 +3,9 @@
 Pearson's X² on the weighted table (scaled to the domain's n) is divided by the mean
 generalised design effect and referred to F(d0, d0 * nu), where d0 = tr(D)² / tr(D²) of the
 design-effect matrix D and nu the design's degrees of freedom. Rows and columns that nobody
-falls in are dropped, as R's `factor()` does. See docs/methods.md.
+falls in are dropped, as R's `factor()` does. The cell covariance is computed from the
+variable's unit x group x category array (enkat.domain_totals), the same one pass that gives
+the table's estimates. See docs/methods.md.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse, special
+from scipy import special
 
 from enkat.calibration import adjusted_covariance
-from enkat.design import Design
+from enkat.design import Design, psu_totals, sum_by
+from enkat.domain_totals import DomainTotals, domain_totals, units
 
 
 @dataclass(frozen=True)
@@ -31,77 +34,68 @@ NO_TEST = RaoScott(np.nan, np.nan, np.nan, np.nan, np.nan)
 
 
 def cell_covariance(
-    design: Design, cells: np.ndarray, n_cells: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Domain means of cell indicators and their linearised covariance (`svymean` of a matrix).
+    design: Design, totals: DomainTotals, row_in: np.ndarray, col_in: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Domain means of the cells (category `row_in` x group `col_in`, cell r + nr * c) and
+    their linearised covariance (`svymean` of a matrix), and the design df of the domain.
 
-    `cells` holds a cell index per row, -1 outside the domain. With s_h the stratum factor
-    and Z_c = (A_c - B_c m) / W the PSU scores: V = sum_h s_h (sum_c Z_c Z_c' - n_h zbar zbar').
-    """
-    keep = cells >= 0
-    w = design.weights[keep]
-    j = cells[keep]
-    W = w.sum()
-    m = np.bincount(j, weights=w, minlength=n_cells) / W
+    With s_h the stratum factor and Z_c = (A_c - B_c m) / W the PSU scores:
+    V = sum_h s_h (sum_c Z_c Z_c' - n_h zbar zbar')."""
+    X, N, X2 = totals.block(total=False)
+    cells = np.ix_(np.arange(X.shape[0]), np.flatnonzero(col_in), np.flatnonzero(row_in))
+    J = int(row_in.sum() * col_in.sum())
+    Xc, Nc = X[cells].reshape(-1, J), N[cells].reshape(-1, J)
+    u = units(design)
+    ids = totals.unit_ids
     n_h = design.n_psu.astype(float)
     H = n_h.size
     scale = np.where(n_h > 1, design.scale(), 0.0)
-    if design.one_row_psu:
-        h = design.stratum[keep]
-        s = scale[h]
-        AtSA = np.diag(np.bincount(j, weights=s * w * w, minlength=n_cells))
-        AtSB = np.bincount(j, weights=s * w * w, minlength=n_cells)
-        BtSB = float((s * w * w).sum())
-        a_h = np.bincount(h * n_cells + j, weights=w, minlength=H * n_cells).reshape(H, n_cells)
-        b_h = np.bincount(h, weights=w, minlength=H)
+    if design.one_row_psu:  # a unit holds rows of one stratum; every row is a PSU
+        X2c = X2[cells].reshape(-1, J)  # type: ignore[index]
+        h_u = u.stratum[ids]
+        a_h, a2_h = sum_by(h_u, H, Xc), sum_by(h_u, H, X2c)
+        W = float(a_h.sum())
+        m = a_h.sum(axis=0) / W
+        AtSB = scale @ a2_h
+        BtSB = float(scale @ a2_h.sum(axis=1))
+        AtSA = np.diag(AtSB)
+        b_h = a_h.sum(axis=1)
+        psus = float(Nc.sum())
+        strata = float(np.count_nonzero(sum_by(h_u, H, Nc.sum(axis=1))))
+        scores = None
+        within = (AtSA - np.outer(AtSB, m) - np.outer(m, AtSB) + BtSB * np.outer(m, m)) / W**2
+        S1 = (a_h - b_h[:, None] * m[None, :]) / W
     else:
-        present = np.bincount(design.psu[keep], minlength=design.psu_stratum.size) > 0
-        index = np.cumsum(present) - 1
-        c = index[design.psu[keep]]
-        h_c = design.psu_stratum[present]
-        A = sparse.csr_matrix((w, (c, j)), shape=(int(present.sum()), n_cells))
-        B = np.asarray(A.sum(axis=1)).ravel()
-        s_c = scale[h_c]
-        SA = A.multiply(s_c[:, None]).tocsr()
-        AtSA = (A.T @ SA).toarray()
-        AtSB = np.asarray(SA.T @ B).ravel()
-        BtSB = float((s_c * B * B).sum())
-        a_h = stratum_totals(h_c, A, H)
-        b_h = np.bincount(h_c, weights=B, minlength=H)
-    within = (AtSA - np.outer(AtSB, m) - np.outer(m, AtSB) + BtSB * np.outer(m, m)) / W**2
-    S1 = (a_h - b_h[:, None] * m[None, :]) / W
+        A, N_c, c, h_c = psu_totals(u, ids, Xc[:, None, :], Nc[:, None, :])
+        A, N_c = A[:, 0, :], N_c[:, 0, :]
+        W = float(A.sum())
+        m = A.sum(axis=0) / W
+        Z = (A - A.sum(axis=1, keepdims=True) * m[None, :]) / W
+        inside = N_c.sum(axis=1) > 0
+        psus = float(np.count_nonzero(inside))
+        strata = float(np.unique(h_c[inside]).size)
+        within = (Z * scale[h_c][:, None]).T @ Z
+        S1 = sum_by(h_c, H, Z)
+        scores = (c, h_c, Z[:, None, :])
+        X2c = None
     if design.calibration is not None:  # residuals of the calibration model (enkat.calibration)
-        within, S1 = adjusted_covariance(design, keep, w, j, n_cells, W, m, scale, within, S1)
+        within, S1 = adjusted_covariance(
+            design,
+            u,
+            ids,
+            Nc[:, None, :],
+            None if X2c is None else X2c[:, None, :],
+            m,
+            W,
+            scale,
+            within,
+            S1,
+            scores,
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(n_h > 1, scale / n_h, 0.0)
     between = S1.T @ (S1 * factor[:, None])
-    return m, within - between
-
-
-def stratum_totals(strata: np.ndarray, A: sparse.csr_matrix, n_strata: int) -> np.ndarray:
-    """Sum the PSU rows of A within each stratum, without densifying A."""
-    grouping = sparse.csr_matrix(
-        (np.ones(strata.size), (strata, np.arange(strata.size))), shape=(n_strata, strata.size)
-    )
-    return (grouping @ A).toarray()
-
-
-def _cells(rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """Cell index `row + nr * col` per design row (-1 outside the domain), rows and columns
-    renumbered 0..nr-1 and 0..nc-1 over the values that occur (R drops empty factor levels).
-
-    The rows and columns that occur are read off the small table of cell counts, so the
-    million-row arrays are passed over only to count and to look the cells up.
-    """
-    if not keep.any():
-        return np.full(rows.size, -1, dtype=np.int64), 0, 0
-    R, C = int(rows.max()) + 1, int(cols.max()) + 1
-    raw = np.where(keep, rows + R * cols, R * C)  # R * C: outside the domain
-    counts = np.bincount(raw, minlength=R * C + 1)[:-1].reshape(C, R)
-    row_in, col_in = counts.sum(axis=0) > 0, counts.sum(axis=1) > 0
-    nr, nc = int(row_in.sum()), int(col_in.sum())
-    cell = (np.cumsum(row_in) - 1)[None, :] + nr * (np.cumsum(col_in) - 1)[:, None]
-    return np.append(cell.ravel(), -1)[raw], nr, nc
+    return m, within - between, psus - strata
 
 
 def rao_scott(
@@ -115,26 +109,61 @@ def rao_scott(
     """
     r_all = np.asarray(rows, dtype=np.int64)
     c_all = np.asarray(cols, dtype=np.int64)
+    if replicates is not None:
+        return _replicate_test(design, r_all, c_all, replicates)
+    if r_all.size == 0 or r_all.max() < 0 or c_all.max() < 0:
+        return NO_TEST
+    totals = domain_totals(design, r_all, int(r_all.max()) + 1, c_all, int(c_all.max()) + 1)
+    return rao_scott_totals(design, totals)
+
+
+def rao_scott_totals(design: Design, totals: DomainTotals) -> RaoScott:
+    """The test of a variable's categories by its groups, from the variable's array."""
+    counts = totals.block(total=False)[1].sum(axis=0)  # (groups, categories)
+    row_in, col_in = counts.sum(axis=0) > 0, counts.sum(axis=1) > 0
+    nr, nc = int(row_in.sum()), int(col_in.sum())
+    if nr < 2 or nc < 2:
+        return NO_TEST
+    m, V, nu = cell_covariance(design, totals, row_in, col_in)
+    if design.calibration is not None:
+        # R keeps every row of a calibrated design in subset(), and svychisq counts the
+        # PSUs and strata of all of them
+        nu = float(design.psu_stratum.size - np.count_nonzero(design.n_psu))
+    return _test(m, V, float(counts.sum()), nu, nr, nc)
+
+
+def _replicate_test(
+    design: Design, r_all: np.ndarray, c_all: np.ndarray, replicates: Any
+) -> RaoScott:
+    from enkat.replicates import replicate_cell_covariance
+
     keep = (r_all >= 0) & (c_all >= 0)
     cells, nr, nc = _cells(r_all, c_all, keep)
     if nr < 2 or nc < 2:
         return NO_TEST
+    m, V, nu = replicate_cell_covariance(design, replicates, cells, nr * nc)
+    return _test(m, V, float(keep.sum()), nu, nr, nc)
+
+
+def _cells(rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Cell index `row + nr * col` per design row (-1 outside the domain), rows and columns
+    renumbered 0..nr-1 and 0..nc-1 over the values that occur (R drops empty factor levels).
+    """
+    if not keep.any():
+        return np.full(rows.size, -1, dtype=np.int64), 0, 0
+    R, C = int(rows.max()) + 1, int(cols.max()) + 1
+    raw = np.where(keep, rows + R * cols, R * C)  # R * C: outside the domain
+    counts = np.bincount(raw, minlength=R * C + 1)[:-1].reshape(C, R)
+    row_in, col_in = counts.sum(axis=0) > 0, counts.sum(axis=1) > 0
+    nr, nc = int(row_in.sum()), int(col_in.sum())
+    cell = (np.cumsum(row_in) - 1)[None, :] + nr * (np.cumsum(col_in) - 1)[:, None]
+    return np.append(cell.ravel(), -1)[raw], nr, nc
+
+
+def _test(m: np.ndarray, V: np.ndarray, N: float, nu: float, nr: int, nc: int) -> RaoScott:
+    """The second-order corrected F test from the cell means m (cell r + nr * c), their
+    covariance V, the domain's n and the design df nu."""
     J = nr * nc
-    N = float(keep.sum())
-    if replicates is not None:
-        from enkat.replicates import replicate_cell_covariance
-
-        m, V, nu = replicate_cell_covariance(design, replicates, cells, J)
-    else:
-        m, V = cell_covariance(design, cells, J)
-        psus = np.bincount(design.psu[keep], minlength=design.psu_stratum.size) > 0
-        strata = np.bincount(design.psu_stratum[psus], minlength=design.n_psu.size) > 0
-        nu = float(psus.sum() - strata.sum())
-    if design.calibration is not None and replicates is None:
-        # R keeps every row of a calibrated design in subset(), and svychisq counts the
-        # PSUs and strata of all of them
-        nu = float(design.psu_stratum.size - np.count_nonzero(design.n_psu))
-
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
     X1 = np.column_stack(

@@ -414,9 +414,7 @@ def read_csv(
     # pyarrow reads UTF-8 bytes: pass the file's own bytes when they are UTF-8 already.
     body = raw if used == "utf-8" else text.encode("utf-8")
     del raw
-    data = _parse_csv(body, text, header, delim, file)
-    if not text.isascii():
-        data = text_rules.normalise_frame(data)
+    data = _parse_csv(body, text, header, delim, file, normalise=not text.isascii())
     if data.empty:
         raise EnkatError(
             "the file has a header but no data rows",
@@ -506,8 +504,12 @@ def _check_names(header: list[str], file: str) -> None:
             )
 
 
-def _parse_csv(body: bytes, text: str, header: list[str], delim: str, file: str) -> pd.DataFrame:
-    """Parse with pyarrow (fast on a million rows); find the bad row with csv on failure."""
+def _parse_csv(
+    body: bytes, text: str, header: list[str], delim: str, file: str, normalise: bool = True
+) -> pd.DataFrame:
+    """Parse with pyarrow (fast on a million rows); find the bad row with csv on failure.
+    With `normalise` the cells follow the text rules (enkat.text), applied to the Arrow
+    columns: an ASCII column is skipped in C, the others are normalised on distinct values."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -530,6 +532,8 @@ def _parse_csv(body: bytes, text: str, header: list[str], delim: str, file: str)
             file=file,
             hint="open it in a spreadsheet program and save it as CSV again",
         ) from None
+    if normalise:
+        table = text_rules.normalise_table(table)
     data = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     data = data.astype("string")
     data.index = _row_numbers(text, delim, len(data))

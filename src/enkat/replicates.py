@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from enkat.design import DENSE_CELLS, Design, Proportions, confidence_interval, t_ppf
+from enkat.design import (
+    DENSE_CELLS,
+    Design,
+    Proportions,
+    confidence_interval,
+    domain_estimates,
+    t_ppf,
+)
+from enkat.domain_totals import domain_totals
 from enkat.errors import EnkatError
 
 METHODS = ("taylor", "jk1", "jkn", "bootstrap", "brr", "fay", "supplied")
@@ -372,11 +380,9 @@ def replicate_proportions(
     K, G = n_categories, n_groups
     GK = G * K
     gk = g * K + k_all[keep]
-    counts = np.bincount(gk, minlength=GK).reshape(G, K)
-    n, base_n = counts.astype(float), counts.sum(axis=1).astype(float)
-    W = np.bincount(g, weights=w, minlength=G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.bincount(gk, weights=w, minlength=GK).reshape(G, K) / W[:, None]
+    # the full-sample estimates are the design's (Taylor's, from the same unit array)
+    X, N, _ = domain_totals(design, codes, K, groups, G).block(total=groups is None)
+    p, n, base_n, W = domain_estimates(X, N)
 
     if reps.unit_of_row is not None:
         unit = reps.unit_of_row[keep]

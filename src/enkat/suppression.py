@@ -10,6 +10,13 @@ shown - by subtracting the other groups from `Totalt`, or the other answers from
 protects nobody. `protect` therefore hides further cells, per table and variable, until no
 hidden count (nor hidden base) is fixed by the published margins (see docs/methods.md).
 
+Across tables: the same respondents can be a row of several published tables (a plain
+table and its by-table's `Totalt`, a by-table's group and a table filtered to that group).
+Such a row's cells are decided from the row alone (`Totalt` always; a group when
+`enkat.shared.shared_rows` says another table shows it), with the strictest rule any of its tables
+applies, and complementary suppression never adds cells to it: every table then hides the
+same cells of it, so nothing one table hides is shown by another.
+
 Every decision is made once, by the table step, and written to the estimate CSV as the
 `flag` column; `publish` replaces the numbers of hidden cells by the symbol '..'. Workbook,
 figures and report read the flag instead of recomputing it.
@@ -24,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from enkat import fmt
+from enkat.errors import EnkatError
 
 TOTAL = "Totalt"
 UNRELIABLE_MARK = "*"
@@ -50,21 +58,29 @@ NCHS_MIN_DF = 8  # fewer degrees of freedom: flagged for statistical review
 
 @dataclass(frozen=True)
 class Rules:
+    """Config `suppression`, plus (table step only) `shared_rows` (enkat.shared):
+    the groups another table also shows, and whether `Totalt` is a group elsewhere."""
+
     min_base: int = 5
     min_group: int = 10
     min_effective_n: float | None = None
     max_ci_width: float | None = None
     preset: str = "enkat"
+    shared_groups: frozenset[str] = frozenset()
+    total_is_group: bool = False
 
     @classmethod
     def from_config(cls, suppression: dict[str, Any]) -> Rules:
         reliability = suppression.get("reliability") or {}
+        shared = suppression.get("shared_rows") or {}
         return cls(
             min_base=int(suppression.get("min_base", 5)),
             min_group=int(suppression.get("min_group", 10)),
             min_effective_n=reliability.get("min_effective_n"),
             max_ci_width=reliability.get("max_ci_width"),
             preset=str(suppression.get("preset", "enkat")),
+            shared_groups=frozenset(map(str, shared.get("groups") or ())),
+            total_is_group=bool(shared.get("total_is_group", False)),
         )
 
 
@@ -74,7 +90,9 @@ class Rules:
 def _small(table: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Series]:
     base = pd.to_numeric(table["base_n"], errors="coerce")
     small_base = base < rules.min_base
-    small_group = (table["group"] != TOTAL) & (base < rules.min_group) & ~small_base
+    # `Totalt` of a table filtered to one group of another table is that group
+    is_group = (table["group"] != TOTAL) | rules.total_is_group
+    small_group = is_group & (base < rules.min_group) & ~small_base
     return small_base, small_group
 
 
@@ -286,7 +304,7 @@ def derivable(counts: np.ndarray, hidden: np.ndarray, exact_columns: bool = True
     return fixed
 
 
-def _complement(m: _Margins, fixed: np.ndarray) -> bool:
+def _complement(m: _Margins, fixed: np.ndarray, frozen: frozenset[int] = frozenset()) -> bool:
     """Hide more cells so that a fixed hidden cell is no longer fixed.
 
     A hidden cell escapes derivation when it lies on a cycle of hidden cells (a rectangle:
@@ -294,26 +312,34 @@ def _complement(m: _Margins, fixed: np.ndarray) -> bool:
     which the counts can move without changing any published margin. For a cell of a
     wholly hidden group, the partner is a whole group: the shown group with the smallest
     base (a non-zero count in that column first). Otherwise the cheapest rectangle (fewest
-    respondents newly hidden, categories before bases) whose new cells hold counts; rows of
-    `Totalt` only when the fixed cell is itself in `Totalt`. False when nothing can be hidden.
+    respondents newly hidden, categories before bases) whose new cells hold counts; a base
+    is hidden only with its whole row, as the CSV shows it (`publish`); rows of
+    `Totalt` only when the fixed cell is itself in `Totalt`. Rows in `frozen` (decided
+    alone, shown by other tables too) get no new cells. False when nothing can be hidden.
     """
     G, K1 = m.counts.shape
     i, j = (int(x[0]) for x in np.nonzero(fixed))
     if i > 0 and m.hidden[i].all():
-        rows = [r for r in range(1, G) if r != i and not m.hidden[r].all()]
+        rows = [r for r in range(1, G) if r != i and not m.hidden[r].all() and r not in frozen]
         if rows:
             rows.sort(key=lambda r: (m.counts[r, j] <= 0, m.counts[r, K1 - 1], r))
             m.hidden[rows[0]] = True
             return True
     best: tuple[Any, ...] | None = None
+    base = K1 - 1
     if G == 1:  # no groups: the row sum is the only relation, one more cell in the row
-        cells = [(i, c) for c in range(K1) if c != j and not m.hidden[i, c]]
-        cells = [cell for cell in cells if m.counts[cell] > 0]
-        if not cells:
+        if i in frozen:
             return False
-        m.hidden[min(cells, key=lambda cell: (cell[1] == K1 - 1, m.counts[cell], cell))] = True
+        cells = [(i, c) for c in range(base) if c != j and not m.hidden[i, c]]
+        cells = [cell for cell in cells if m.counts[cell] > 0]
+        if cells:
+            m.hidden[min(cells, key=lambda cell: (m.counts[cell], cell))] = True
+        elif not m.hidden[i].all():  # nothing left to trade with: the whole row
+            m.hidden[i] = True
+        else:
+            return False
         return True
-    partner_rows = [r for r in range(1, G) if r != i]
+    partner_rows = [r for r in range(1, G) if r != i and r not in frozen]
     for r in partner_rows:
         for c in range(K1):
             if c == j:
@@ -321,25 +347,52 @@ def _complement(m: _Margins, fixed: np.ndarray) -> bool:
             new = [cell for cell in ((i, c), (r, j), (r, c)) if not m.hidden[cell]]
             if not new or any(m.counts[cell] <= 0 for cell in new):
                 continue
-            cost = (sum(cell[1] == K1 - 1 for cell in new), sum(m.counts[cell] for cell in new))
+            # a base is published hidden only with its whole row (enkat.suppression.publish)
+            rows = {a for a, b in new if b == base}
+            cells = set(new) | {(a, b) for a in rows for b in range(K1) if not m.hidden[a, b]}
+            if any(cell[0] in frozen for cell in cells):
+                continue
+            cost = (len(rows), sum(m.counts[cell] for cell in cells if cell[1] != base))
             if best is None or (cost, r, c) < best[0]:
-                best = ((cost, r, c), new)
+                best = ((cost, r, c), sorted(cells))
     if best is None:
         return False
     for cell in best[1]:
         m.hidden[cell] = True
     for r in range(G):
-        if m.hidden[r, : K1 - 1].all():
-            m.hidden[r, K1 - 1] = True
+        if m.hidden[r, :base].all():
+            m.hidden[r, base] = True
     return True
 
 
-def protect(table: pd.DataFrame, flags: pd.Series) -> pd.Series:
+def _settle(m: _Margins, frozen: frozenset[int]) -> None:
+    """Hide cells until no hidden cell is fixed, adding cells only outside `frozen`."""
+    for _ in range(m.hidden.size):
+        fixed = derivable(m.counts, m.hidden, m.exact_columns)
+        if not fixed.any() or not _complement(m, fixed, frozen):
+            break
+
+
+def _alone(m: _Margins, row: int) -> None:
+    """Decide one row from itself: the row sum is its only relation (`Totalt`, or a group
+    another table shows as a row of its own, decides the same way there)."""
+    sub = _Margins(m.counts[row : row + 1].copy(), m.hidden[row : row + 1].copy(), m.index, False)
+    _settle(sub, frozenset())
+    if derivable(sub.counts, sub.hidden, False).any():
+        sub.hidden[:] = True
+    m.hidden[row] = sub.hidden[0]
+
+
+def protect(
+    table: pd.DataFrame, flags: pd.Series, shared_groups: frozenset[str] = frozenset()
+) -> pd.Series:
     """Add 'secondary' flags until no hidden count or base can be derived (per variable).
 
-    First, a group hidden alone is joined by the shown group with the smallest base (so no
-    group can be had as Totalt minus the others); then, while a linear program finds a
-    hidden cell fixed by the shown cells and the margins, one more cell is hidden.
+    `Totalt` and the groups in `shared_groups` are decided first, each from its own row
+    alone, and get no further cells: another table shows the same row and decides it the
+    same way. Then a group hidden alone is joined by the shown group with the smallest base
+    (so no group can be had as Totalt minus the others); then, while a linear program finds
+    a hidden cell fixed by the shown cells and the margins, one more cell is hidden.
     """
     index = table.index  # labels may repeat (concatenated blocks): work by position
     table, flags = table.reset_index(drop=True), flags.reset_index(drop=True)
@@ -351,17 +404,22 @@ def protect(table: pd.DataFrame, flags: pd.Series) -> pd.Series:
         if m is None:
             continue
         G, K1 = m.counts.shape
+        names = [TOTAL, *[g for g in pd.unique(block["group"]) if g != TOTAL]]
+        frozen = frozenset(r for r, g in enumerate(names) if r == 0 or str(g) in shared_groups)
+        for r in sorted(frozen):
+            if m.hidden[r].any():
+                _alone(m, r)
         whole = [r for r in range(1, G) if m.hidden[r].all()]
         if len(whole) == 1 and G > 2 and m.exact_columns:
-            rest = [r for r in range(1, G) if r not in whole]
+            rest = [r for r in range(1, G) if r not in whole and r not in frozen]
             rest.sort(key=lambda r: (m.counts[r, K1 - 1], r))
-            m.hidden[rest[0]] = True
-        for _ in range(m.hidden.size):
-            fixed = derivable(m.counts, m.hidden, m.exact_columns)
-            if not fixed.any() or not _complement(m, fixed):
-                break
+            if rest:
+                m.hidden[rest[0]] = True
+        _settle(m, frozen)
         if derivable(m.counts, m.hidden, m.exact_columns).any():
-            m.hidden[1:] = True  # last resort: no group broken out at all
+            for r in range(1, G):  # last resort: no group broken out at all
+                if r not in frozen:
+                    m.hidden[r] = True
             if derivable(m.counts, m.hidden, m.exact_columns).any():
                 m.hidden[:] = True
         for (i, j), label in np.ndenumerate(m.index):
@@ -372,8 +430,26 @@ def protect(table: pd.DataFrame, flags: pd.Series) -> pd.Series:
 
 
 def classify(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """`suppressed` and `flag` for every estimate: primary rules, then complementary cells."""
-    flags = protect(table, primary_flags(table, rules))
+    """`suppressed` and `flag` for every estimate: primary rules, then complementary cells.
+
+    A group named `Totalt` would be taken for the whole table's row (and its cells, hidden
+    or not, mixed up with it): refused, naming the by variable.
+    """
+    keys = [k for k in ("table_id", "variable", "group", "category") if k in table.columns]
+    if {"group", "category"} <= set(keys):
+        clash = table.duplicated(keys, keep="first") & (table["group"].astype(str) == TOTAL)
+        if clash.any():
+            where = clash.to_numpy()
+            by = str(table["group_var"].to_numpy()[where][0]) if "group_var" in table else "by"
+            raise EnkatError(
+                f"a group of the by variable is called '{TOTAL}', the name of the whole "
+                "table's row",
+                column=by,
+                value=TOTAL,
+                expected=f"group values other than '{TOTAL}'",
+                hint=f"rename the value '{TOTAL}' in the data (or the register) column {by}",
+            )
+    flags = protect(table, primary_flags(table, rules), rules.shared_groups)
     return pd.DataFrame({"suppressed": flags.isin(HIDDEN_FLAGS), "flag": flags}, index=table.index)
 
 

@@ -3,7 +3,8 @@
 A catalogue entry (config/tables.yaml) names an `item` (all its variables: grid rows,
 multiple-choice options) or `variables`, an optional `by` variable and an optional
 `filter`. `estimate_table` turns it into the long table of docs/architecture.md in one pass
-per variable over the design's index arrays; `write_table` is the pipeline step.
+per variable over the rows (enkat.domain_totals: Totalt, groups and the Rao-Scott test all
+come from that variable's unit x group x category array); `write_table` is the pipeline step.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pandas as pd
 
 from enkat.analysis_files import ESTIMATE_COLUMNS as TABLE_COLUMNS
 from enkat.analysis_files import TEST_COLUMNS
-from enkat.design import Design, confidence_interval, proportions
+from enkat.design import Design, Proportions, block_proportions, confidence_interval
+from enkat.domain_totals import domain_totals, group_slots, units
 from enkat.errors import EnkatError
-from enkat.raoscott import rao_scott
+from enkat.raoscott import rao_scott, rao_scott_totals
 from enkat.suppression import TOTAL, Rules, classify, publish
 
 
@@ -199,44 +201,39 @@ def estimate_table(
     if by is not None:
         groups, labels = group_codes(data[by], group_order)
     else:
-        groups, labels = np.full(len(data), -1), []
+        groups, labels = None, []
+    G = len(labels)
+    # the (unit, group) part of every variable's combined index, once per table
+    slots = None
+    if replicates is None:
+        slots = group_slots(units(design).of_row, groups, G, True)
+        groups = None  # the slots hold the groups; a row-long array less in memory
     blocks, tests = [], []
+    filtered_all = bool(keep.all())
     for var in variables:
-        codes = variable_codes(data, var)
-        codes = np.where(keep, codes, -1)
+        codes = variable_codes(data, var)  # a new array: filtered in place
+        if not filtered_all:
+            codes[~keep] = -1
         K = len(var.categories)
-        blocks.append(
-            _block(
-                design,
-                codes,
-                K,
-                None,
-                1,
-                [TOTAL],
-                var,
-                "",
-                confidence_level,
-                ci_method,
-                replicates,
-            )
-        )
-        if by is not None:
-            blocks.append(
-                _block(
-                    design,
-                    codes,
-                    K,
-                    groups,
-                    len(labels),
-                    labels,
-                    var,
-                    by,
-                    confidence_level,
-                    ci_method,
-                    replicates,
-                )
-            )
-            test = rao_scott(design, codes, groups, replicates)
+        if replicates is not None:
+            from enkat.replicates import replicate_interval, replicate_proportions
+
+            parts = [(replicate_proportions(design, replicates, codes, K), [TOTAL], "")]
+            if by is not None:
+                est = replicate_proportions(design, replicates, codes, K, groups, G)
+                parts.append((est, labels, by))
+            intervals = [replicate_interval(e, confidence_level, ci_method) for e, _, _ in parts]
+            test = rao_scott(design, codes, groups, replicates) if by is not None else None
+        else:
+            totals = domain_totals(design, codes, K, None, G, rest=True, slots=slots)
+            parts = [(block_proportions(design, totals, total=True), [TOTAL], "")]
+            if by is not None:
+                parts.append((block_proportions(design, totals, total=False), labels, by))
+            intervals = [_interval(design, e, confidence_level, ci_method) for e, _, _ in parts]
+            test = rao_scott_totals(design, totals) if by is not None else None
+        for (est, names, group_var), (low, high) in zip(parts, intervals, strict=True):
+            blocks.append(_rows(est, low, high, names, var, group_var))
+        if test is not None:
             tests.append(
                 {
                     "variable": var.name,
@@ -251,33 +248,27 @@ def estimate_table(
     return estimates, pd.DataFrame(tests, columns=TEST_COLUMNS[1:])
 
 
-def _block(
-    design: Design,
-    codes: np.ndarray,
-    K: int,
-    groups: np.ndarray | None,
-    G: int,
+def _interval(
+    design: Design, est: Proportions, level: float, ci_method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The CI of Taylor proportions. svyciprop's Korn-Graubard n is nrow(design): the whole
+    sample for a calibrated design (R's subset() keeps its rows), the domain otherwise."""
+    ci_n = est.base_n if design.calibration is None else np.full_like(est.base_n, design.n)
+    return confidence_interval(
+        est.estimate, est.variance, ci_n[:, None], est.df[:, None], level, ci_method
+    )
+
+
+def _rows(
+    est: Proportions,
+    low: np.ndarray,
+    high: np.ndarray,
     labels: Sequence[str],
     var: TableVariable,
     group_var: str,
-    level: float,
-    ci_method: str,
-    replicates: Any = None,
 ) -> pd.DataFrame:
     """The rows of one variable for one set of domains (Totalt, or every group)."""
-    if replicates is not None:
-        from enkat.replicates import replicate_interval, replicate_proportions
-
-        est = replicate_proportions(design, replicates, codes, K, groups, G)
-        low, high = replicate_interval(est, level, ci_method)
-    else:
-        est = proportions(design, codes, K, groups, G)
-        # svyciprop's Korn-Graubard n is nrow(design): the whole sample for a calibrated
-        # design (R's subset() keeps its rows), the domain otherwise
-        ci_n = est.base_n if design.calibration is None else np.full_like(est.base_n, design.n)
-        low, high = confidence_interval(
-            est.estimate, est.variance, ci_n[:, None], est.df[:, None], level, ci_method
-        )
+    G, K = est.estimate.shape
     return pd.DataFrame(
         {
             "variable": var.name,
@@ -344,6 +335,9 @@ def write_table(
 
     The variance method is config `estimation.variance.<survey>` (enkat.replicates);
     `replicate_weights` is the file of supplied replicate weights, if that is the method."""
+    from enkat.memory import return_freed_arrays
+
+    return_freed_arrays()  # a job's peak memory is what it holds (issue 16)
     codebook = load_codebook(codebook_path)
     design, ids = Design.read(weights_path, survey_path)
     variables_hint = spec.get("variables") or []
@@ -352,8 +346,7 @@ def write_table(
     columns += [*names, *variables_hint, *(spec.get("filter") or {})]
     if spec.get("by"):
         columns.append(spec["by"])
-    data = read_columns(survey_path, list(dict.fromkeys(columns)))
-    data = align(data, ids, str(survey_path))
+    data = read_survey(survey_path, list(dict.fromkeys(columns)), ids)
     variables = expand(spec, codebook, data)
     by = spec.get("by")
     from enkat.replicates import replicates_for
@@ -400,6 +393,16 @@ def read_columns(path: str | Path, columns: Sequence[str]) -> Any:
     """Some columns of a Parquet file as an Arrow table (answers dictionary-encoded)."""
     import pyarrow.parquet as pq
 
+    check_columns(path, columns)
+    return pq.read_table(
+        path, columns=list(columns), read_dictionary=[c for c in columns if c != "respondent_id"]
+    )
+
+
+def check_columns(path: str | Path, columns: Sequence[str]) -> None:
+    """Every column a table needs is in the survey file (read from its schema only)."""
+    import pyarrow.parquet as pq
+
     have = pq.read_schema(path).names
     missing = [c for c in columns if c not in have]
     if missing:
@@ -410,9 +413,30 @@ def read_columns(path: str | Path, columns: Sequence[str]) -> Any:
             expected=f"one of {', '.join(have)}",
             hint="check the table's item, variables, by and filter",
         )
-    return pq.read_table(
-        path, columns=list(columns), read_dictionary=[c for c in columns if c != "respondent_id"]
-    )
+
+
+def read_survey(path: str | Path, columns: Sequence[str], respondent_ids: Any) -> pd.DataFrame:
+    """The survey columns a table needs, in design order, as pandas (answers categorical).
+
+    Where the weights file vouches for the row order (`respondent_ids` None) the columns are
+    read one at a time, so the Arrow copy of only one column is held at once: with the
+    design, that is what a table job's peak memory is made of (issue 16).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if respondent_ids is not None:
+        frame = align(read_columns(path, columns), respondent_ids, str(path))
+    else:
+        check_columns(path, columns)
+        frame = pd.DataFrame(
+            {
+                c: pq.read_table(path, columns=[c], read_dictionary=[c]).column(0).to_pandas()
+                for c in columns
+            }
+        )
+    pa.default_memory_pool().release_unused()
+    return frame
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:

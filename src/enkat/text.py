@@ -32,6 +32,7 @@ from enkat.errors import EnkatError
 if TYPE_CHECKING:  # pandas is imported where used: the Snakefile imports this module
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 REMOVED = {"\u00ad": "soft hyphen", "\ufeff": "byte-order mark"}
 _SPACES = re.compile(r"[^\S\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029 ]")  # Zs other than " "
@@ -94,6 +95,34 @@ def normalise_frame(data: pd.DataFrame) -> pd.DataFrame:
         if fixed is not column:
             data.isetitem(pos, fixed)
     return data
+
+
+def normalise_table(table: pa.Table) -> pa.Table:
+    """`normalise` on every string column of an Arrow table, before it becomes a DataFrame.
+
+    A column of printable ASCII only (ids, codes: most of a survey export) cannot change and
+    is found so in C (`string_is_ascii`); the others are normalised on their distinct values
+    (`dictionary_encode`), as `normalise_series` does, without a Python pass over the rows.
+    Nulls stay null. Column names are the caller's (the header is normalised already)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if not pa.types.is_string(column.type):
+            columns.append(column)
+            continue
+        if pc.all(pc.string_is_ascii(column)).as_py() is not False:  # None: only nulls
+            columns.append(column)
+            continue
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        texts = encoded.dictionary.to_pylist()
+        fixed = [normalise(t) for t in texts]
+        if fixed == texts:
+            columns.append(column)
+        else:
+            columns.append(pc.take(pa.array(fixed, pa.string()), encoded.indices))
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def normalise_tree(doc: Any) -> Any:

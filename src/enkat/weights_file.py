@@ -54,7 +54,7 @@ def read_weights_table(path: str | Path, columns: Sequence[str] = WEIGHT_COLUMNS
     try:
         if Path(path).suffix == ".parquet":
             coded = [c for c in ("stratum", "psu") if c in columns]
-            coded += [c for c in columns if c.startswith("cal_")]
+            coded += [c for c in columns if c.startswith("cal_") or c == "calibration"]
             return pq.read_table(path, columns=list(columns), read_dictionary=coded)
         return pacsv.read_csv(
             path,

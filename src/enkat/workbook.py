@@ -92,31 +92,8 @@ SYMBOL_NOTE = (
     f"{fmt.SUPPRESSED} Uppgiften redovisas inte, eftersom den bygger på för få svar "
     "för att vara tillförlitlig eller för att skydda enskilda."
 )
-REGISTER_SOURCES = {
-    "cost_per_visit": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
-    "kontorstyp. Kostnad per besök = schablonkostnad / genomsnittligt antal "
-    "besök för kontorstypen.",
-    "cost_per_visit_range": "Källa: kontorsregistret (antal besök) och schablonkostnader per "
-    "kontorstyp. Kostnad per besök för ett kontor = schablonkostnad / "
-    "kontorets antal besök; kontor utan besök ingår inte.",
-    "errand_solutions": "Källa: ärenderegistreringen. Andel av myndighetens registrerade ärenden.",
-    "customer_response": "Källa: kundundersökningen och antal besök per kontor under "
-    "undersökningsperioden. Svar i förhållande till besök = antal svar / "
-    "antal besök.",
-}
-WEIGHTING_METHODS = {
-    "none": "ingen viktning",
-    "classes": "cellviktning (svarsbortfall inom viktklasser)",
-    "poststratify": "poststratifiering",
-    "rake": "kalibrering mot marginaler (raking)",
-    "calibrate": "kalibrering mot kända totaler (GREG eller raking)",
-}
-NONRESPONSE_TITLES = {
-    "nonresponse_rates": "Bortfallsanalys: svarsfrekvens per grupp (handläggarenkäten)",
-    "nonresponse_tests": "Bortfallsanalys: test av skillnader i svarsbenägenhet",
-    "nonresponse_r_indicators": "Bortfallsanalys: R-indikatorer (representativitet)",
-    "nonresponse_customers": "Kundundersökningen: svar i förhållande till besök",
-}
+NOTES_TEMPLATE = "notes.j2"  # in config report.templates: the audit's texts (see Notes)
+REGISTER_KEYS = ("register", "frame", "visits", "errands")  # sources named in "Underlag"
 # Metod sheet: column -> (Swedish header, number format; None = text). Columns not listed
 # keep their machine name and a format inferred from their values.
 METHOD_COLUMNS: dict[str, tuple[str, str | None]] = {
@@ -134,6 +111,10 @@ METHOD_COLUMNS: dict[str, tuple[str, str | None]] = {
     "trimmed": ("Trimmade vikter", COUNT),
     "kish_deff": ("Designeffekt (Kish)", DECIMAL3),
     "effective_n": ("Effektivt n", DECIMAL1),
+    "margin": ("Marginal", None),
+    "target": ("Populationens total", DECIMAL1),
+    "achieved": ("Vägd total", DECIMAL1),
+    "relative_difference": ("Relativ avvikelse", PERCENT),
     "variable": ("Variabel", None),
     "group": ("Grupp", None),
     "test": ("Test", None),
@@ -194,6 +175,65 @@ def _number(cell: Cell, value: Any, number_format: str) -> Cell:
     cell.value = float(value) if not float(value).is_integer() else int(value)
     cell.number_format = number_format
     return cell
+
+
+class Notes:
+    """The audit's texts in the workbook, from the notes template (report_templates/notes.j2).
+
+    What depends on the audit (names of surveys and registers, register sources, method
+    names, the weighting and design sentences) lives in the template, not here, so a
+    follow-up audit edits words without touching Python; the facts come from
+    enkat.report.method_facts, the same the report's method appendix states.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        import jinja2
+
+        from enkat.report.render import environment
+
+        self.path = Path(path) if path else default_notes()
+        env = environment(self.path.parent)
+        env.autoescape = False  # cell text, never HTML
+        try:
+            self.module = env.get_template(self.path.name).module
+        except (OSError, jinja2.TemplateError) as err:
+            raise self._error(err) from None
+
+    def _error(self, err: Exception) -> EnkatError:
+        return EnkatError(
+            "the workbook notes template cannot be read",
+            file=str(self.path),
+            row=getattr(err, "lineno", None),
+            value=str(err),
+            hint="see docs/report.md for what notes.j2 holds",
+        )
+
+    def data(self, name: str) -> Any:
+        """A top-level `set` of the template (a name, or a mapping of texts)."""
+        try:
+            return getattr(self.module, name)
+        except AttributeError:
+            raise EnkatError(
+                "the workbook notes template lacks a text",
+                file=str(self.path),
+                value=name,
+                expected=f"a top-level {{% set {name} = ... %}}",
+            ) from None
+
+    def lines(self, macro: str, *args: Any) -> list[str]:
+        """A macro's sentences, one per non-empty line, spaces collapsed."""
+        import jinja2
+
+        try:
+            text = str(self.data(macro)(*args))
+        except jinja2.TemplateError as err:
+            raise self._error(err) from None
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def default_notes() -> Path:
+    """The project's own notes template (for callers that name none)."""
+    return Path(__file__).resolve().parents[2] / "report_templates" / NOTES_TEMPLATE
 
 
 class SheetWriter:
@@ -553,7 +593,11 @@ def _write_waves(
 
 
 def write_register_sheet(
-    ws: Worksheet, spec: Mapping[str, Any], table: pd.DataFrame, demo: bool
+    ws: Worksheet,
+    spec: Mapping[str, Any],
+    table: pd.DataFrame,
+    demo: bool,
+    notes: Notes | None = None,
 ) -> None:
     """One register table: a block per `block`, rows by (group, row), columns by measure."""
     w = SheetWriter(ws)
@@ -572,7 +616,9 @@ def write_register_sheet(
             )
         w.table(f"{_table_name(spec['id'])}_{k}", head, len(dims) + len(measures))
         w.blank()
-    w.line(REGISTER_SOURCES.get(str(spec.get("analysis")), "Källa: registeruppgifter."))
+    notes = notes or Notes()
+    sources = notes.data("register_sources")
+    w.line(str(sources.get(str(spec.get("analysis"))) or notes.data("register_source_default")))
     if demo:
         w.line("Exempeldata.")
     w.finish(freeze, 3)
@@ -588,8 +634,16 @@ def write_about_sheet(
     contents: Sequence[tuple[str, str, str]],
     suppressed_cells: int,
     total_cells: int,
+    notes: Notes | None = None,
+    methods: Mapping[str, Mapping[str, Any]] | None = None,
+    sources: Sequence[str] = REGISTER_KEYS,
 ) -> None:
-    """'Om tabellerna': data, period, weighting, columns, symbols, rules, contents."""
+    """'Om tabellerna': data, period, weighting, columns, symbols, rules, contents.
+
+    The weighting and design lines are the notes template's sentences on `methods`
+    (enkat.report.method_facts.survey_method per survey: config in force, weights made);
+    without them, only the method named in config is stated."""
+    notes = notes or Notes()
     w = SheetWriter(ws)
     w.line(str(project.get("title", "")), TITLE)
     if project.get("subtitle"):
@@ -606,24 +660,28 @@ def write_about_sheet(
         head = ", ".join(str(p) for p in (texts.get("title"), texts.get("period")) if p)
         population = f" Population: {texts['population']}." if texts.get("population") else ""
         w.line(f"{head}.{population}")
-    w.line(
-        "Registeruppgifter: kontorsregistret, besök per kontor och omgång, ärenderegistreringen."
-    )
+    names = notes.data("source_names")
+    registers = [str(names[k]) for k in sources if k in REGISTER_KEYS and k in names]
+    if registers:
+        w.line("Registeruppgifter: " + ", ".join(registers) + ".")
     w.blank()
     w.line("Viktning", BOLD)
+    survey_names = notes.data("survey_names")
+    method_names = notes.data("method_names")
     for key, spec in weighting.items():
-        method = WEIGHTING_METHODS.get(str(spec.get("method")), str(spec.get("method")))
-        classes = ", ".join(fmt.group_var_label(c).lower() for c in spec.get("classes", []))
-        name = surveys.get(key, {}).get("title") or key
-        text = f"{name}: {method}"
-        if classes and spec.get("method") != "none":
-            text += f" efter {classes}"
-        if spec.get("min_respondents"):
-            text += (
-                f"; klasser med färre än {fmt.number(spec['min_respondents'])} svarande "
-                "slås ihop med en närliggande klass"
-            )
-        w.line(text + ". Se bladet Metod.")
+        name = surveys.get(key, {}).get("title") or survey_names.get(key) or key
+        facts = (methods or {}).get(key)
+        if facts is None:
+            method = str(spec.get("method", "classes"))
+            w.line(f"{name}: {method_names.get(method, method)}. Se bladet Metod.")
+            continue
+        w.line(f"{name}:", ITALIC)
+        for line in notes.lines("weighting_sentences", facts):
+            w.line(line)
+        for line in notes.lines("design_sentences", facts, survey_names.get(key, name)):
+            w.line(line)
+    if weighting:
+        w.line("Vikter per klass och uppnådda totaler: se bladet Metod.")
     level = fmt.number(float(estimation.get("confidence_level", 0.95)) * 100)
     ci_method = estimation.get("ci_method", "logit")
     w.line(
@@ -677,13 +735,17 @@ def write_method_sheet(
     demo: bool,
     survey_titles: Mapping[str, str] | None = None,
     weighting: Mapping[str, Any] | None = None,
+    margins: Mapping[str, str | Path] | None = None,
+    notes: Notes | None = None,
 ) -> None:
-    """'Metod': response rates and weights per class, design effects, nonresponse analysis.
+    """'Metod': response rates and weights per class, the totals the weights achieve per
+    margin (analysis/weight_margins_<survey>.csv), design effects, nonresponse analysis.
 
     Headers and coded values (methods, tests, indicators, variable names) are shown in
     Swedish; the numbers are those of the analysis CSVs, rounded to the decimals shown.
     """
-    titles, config = survey_titles or {}, weighting or {}
+    titles, config, notes = survey_titles or {}, weighting or {}, notes or Notes()
+    method_names, nonresponse_titles = notes.data("method_names"), notes.data("nonresponse_titles")
     w = SheetWriter(ws)
     w.line("Metod: svarsfrekvens, vikter och bortfallsanalys", TITLE)
     if demo:
@@ -695,19 +757,47 @@ def write_method_sheet(
         method = str(frame["method"].iloc[0]) if "method" in frame and len(frame) else ""
         title = f"Vikter och svarsfrekvens: {titles.get(key) or key}"
         if method:
-            title += f", {WEIGHTING_METHODS.get(method, method)}"
-        visits = (config.get(key) or {}).get("population") == "visits"
+            title += f", {method_names.get(method, method)}"
+        rule = config.get(key) or {}
+        visits = rule.get("population") == "visits"
         columns = {**METHOD_COLUMNS, **(VISIT_COLUMNS if visits else {})}
+        if method in ("rake", "calibrate"):  # one row per category of the first margin
+            first = (rule.get("margins") or rule.get("classes") or ["office_type"])[0]
+            columns["stratum"] = (_capital(_variables_text(notes, str(first))), None)
         k += 1
         _method_block(
             w, k, title, frame.drop(columns=list(WEIGHT_TITLE_COLUMNS), errors="ignore"), columns
         )
+        if margins and key in margins:
+            achieved = read_numeric_csv(margins[key]).drop(columns=["survey"], errors="ignore")
+            achieved["margin"] = [
+                _capital(_variables_text(notes, str(m))) for m in achieved["margin"]
+            ]
+            k += 1
+            _method_block(
+                w,
+                k,
+                f"Uppnådda totaler efter viktningen: {titles.get(key) or key}",
+                achieved,
+                METHOD_COLUMNS,
+            )
     for path in nonresponse:
         stem = Path(path).stem
         k += 1
-        title = NONRESPONSE_TITLES.get(stem, f"Bortfallsanalys: {stem}")
+        title = str(nonresponse_titles.get(stem) or f"Bortfallsanalys: {stem}")
         _method_block(w, k, title, read_numeric_csv(path), METHOD_COLUMNS)
     w.finish(None, 0)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _variables_text(notes: Notes, margin: str) -> str:
+    """'wave / office_type' -> 'undersökningsomgång × kontorstyp' (the notes' names)."""
+    from enkat.report.method_facts import CELL_SEP
+
+    return " × ".join(" ".join(notes.lines("var", name)) for name in margin.split(CELL_SEP))
 
 
 def _method_block(
@@ -839,12 +929,27 @@ def build_workbook(
     contrasts: Mapping[str, str | Path] | None = None,
     waves: Mapping[str, str | Path] | None = None,
     contrast_settings: Mapping[str, Any] | None = None,
+    margins: Mapping[str, str | Path] | None = None,
+    notes: str | Path | None = None,
+    frame_variables: Sequence[str] = (),
+    sources: Sequence[str] = REGISTER_KEYS,
 ) -> Workbook:
     """Assemble the workbook in catalogue order.
 
     `contrasts` and `waves` map table ids to their contrast and wave files; with
-    `contrast_settings` (config `contrasts`) they give the significance marks."""
+    `contrast_settings` (config `contrasts`) they give the significance marks. `margins`
+    (analysis/weight_margins_<survey>.csv), `frame_variables` (config
+    sources.frame.variables) and `sources` (the configured source keys) give the weighting
+    notes their facts; `notes` is the notes template (report_templates/notes.j2)."""
+    from enkat.report.method_facts import survey_method
+
     contrasts, wave_files = contrasts or {}, waves or {}
+    margins = margins or {}
+    texts_of = Notes(notes)
+    methods = {
+        key: survey_method(key, weighting.get(key) or {}, path, margins.get(key), frame_variables)
+        for key, path in weights.items()
+    }
     rules = Rules.from_config(dict(suppression))
     demo = bool(project.get("demo"))
     surveys = {key: survey_texts(path) for key, path in codebooks.items()}
@@ -876,7 +981,7 @@ def build_workbook(
         contents.append((name, spec["title"], chapter_titles.get(spec.get("chapter", ""), "")))
         if spec.get("kind", "survey") == "register":
             check_distinct(register[spec["id"]], tables[spec["id"]])
-            write_register_sheet(ws, spec, register[spec["id"]], demo)
+            write_register_sheet(ws, spec, register[spec["id"]], demo, texts_of)
             continue
         table = read_estimates(tables[spec["id"]])
         check_distinct(table, tables[spec["id"]])  # categories that print the same (issue 14)
@@ -913,6 +1018,9 @@ def build_workbook(
         contents,
         suppressed_cells,
         total_cells,
+        texts_of,
+        methods,
+        sources,
     )
     write_method_sheet(
         method,
@@ -921,6 +1029,8 @@ def build_workbook(
         demo,
         {key: str(texts.get("title", "")) for key, texts in surveys.items()},
         weighting,
+        margins,
+        texts_of,
     )
     wb.properties.title = str(project.get("title", ""))
     wb.properties.creator = str(project.get("author") or project.get("organisation", ""))
@@ -971,6 +1081,10 @@ def write_workbook(
     contrasts: Mapping[str, str | Path] | None = None,
     waves: Mapping[str, str | Path] | None = None,
     contrast_settings: Mapping[str, Any] | None = None,
+    margins: Mapping[str, str | Path] | None = None,
+    notes: str | Path | None = None,
+    frame_variables: Sequence[str] = (),
+    sources: Sequence[str] = REGISTER_KEYS,
 ) -> None:
     """Pipeline step: `output/tables.xlsx`."""
     wb = build_workbook(
@@ -988,5 +1102,9 @@ def write_workbook(
         contrasts,
         waves,
         contrast_settings,
+        margins,
+        notes,
+        frame_variables,
+        sources,
     )
     save_reproducible(wb, output, build_epoch(project))

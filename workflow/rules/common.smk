@@ -9,8 +9,9 @@ from snakemake.utils import validate
 from enkat.audit import sha256_file
 from enkat.codebook import load_codebook
 from enkat.config import check_config, check_paths, load_tables
-from enkat.crossref import check_references
+from enkat.crossref import check_references, nonresponse_by
 from enkat.errors import EnkatError
+from enkat.report_specs import narrative_files
 
 # enkat's own checks first: one readable message naming the key, the value and what is
 # allowed (no traceback); snakemake's validate then only fills in schema defaults.
@@ -136,8 +137,17 @@ def all_wave_csvs():
 
 
 def figure_ids():
-    """Ids of tables that have a figure."""
-    return [t["id"] for t in catalogue["tables"] if t.get("figure", "none") != "none"]
+    """Ids of tables whose figure the report shows: only those are drawn (a figure job costs
+    more than a table job, and the workbook has no figures). The choice is
+    enkat.report.context.show_choice's: report.show, else the figure, but the table for
+    by-tables (tests/test_rules.py keeps the two in step)."""
+    show = config.get("report", {}).get("show") or {}
+    return [
+        t["id"]
+        for t in catalogue["tables"]
+        if t.get("figure", "none") != "none"
+        and show.get(t["id"], "table" if t.get("by") else "figure") != "table"
+    ]
 
 
 def table_survey(wildcards):
@@ -156,6 +166,19 @@ def group_orders():
         "office_type": list(config["register"]["office_types"].values()),
         "region": list(config["register"]["regions"]),
     }
+
+
+def table_suppression(table_id):
+    """Config `suppression`, and which of the table's rows other tables show (only where
+    some do, so other tables' params stay as they were). Rows another table also shows
+    (enkat.shared) are decided alone, the same way in every table that shows them, so
+    subtracting across tables recovers no hidden cell."""
+    from enkat.shared import shared_rows
+
+    shared = shared_rows(catalogue["tables"], table_id)
+    if not shared["groups"] and not shared["total_is_group"]:
+        return config["suppression"]
+    return {**config["suppression"], "shared_rows": shared}
 
 
 def table_inputs(wildcards):
@@ -197,14 +220,15 @@ def all_test_csvs():
 
 
 def all_figures():
-    """Every figure and its text description."""
-    return expand(f"{ANALYSIS}/figures/{{f}}.{{ext}}", f=figure_ids(), ext=["svg", "txt"])
+    """Every figure (SVG for the HTML, PNG for the PDF) and its text description."""
+    return expand(f"{ANALYSIS}/figures/{{f}}.{{ext}}", f=figure_ids(), ext=["svg", "png", "txt"])
 
 
 def all_outputs():
     """The deliverables: workbook, report (PDF and HTML) and everything behind them."""
     return [
         f"{OUTPUT}/tables.xlsx",
+        f"{OUTPUT}/tables.sha256",
         f"{OUTPUT}/report.pdf",
         f"{OUTPUT}/report.html",
         f"{OUTPUT}/report.sha256",
@@ -222,6 +246,13 @@ def report_templates():
         for name in names
         if not name.startswith(".")
     )
+
+
+def report_narrative():
+    """The auditors' Markdown files (report.narrative) outside the templates folder: editing
+    one rebuilds the report (those inside it are template inputs already)."""
+    templates = set(report_templates())
+    return [f for f in narrative_files(config.get("report")) if f not in templates]
 
 
 def template_folder(templates):

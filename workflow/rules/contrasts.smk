@@ -1,7 +1,8 @@
 # Differences between groups and between waves (enkat.contrasts): one job per by-table
 # (analysis/contrasts/<table_id>.csv) and one per table with `waves`
 # (analysis/waves/<table_id>.csv). The contrast and wave settings are params, so changing
-# them reruns only these jobs (and what presents them).
+# them reruns only these jobs (and what presents them). Both read the table's published
+# estimate file: a difference that touches a suppressed cell carries the symbol too.
 
 
 rule contrasts:
@@ -32,6 +33,7 @@ rule contrasts:
 rule waves:
     input:
         unpack(table_inputs),
+        table=f"{ANALYSIS}/tables/{{table_id}}.csv",
     output:
         f"{ANALYSIS}/waves/{{table_id}}.csv",
     wildcard_constraints:
@@ -41,6 +43,7 @@ rule waves:
         estimation=config["estimation"],
         contrasts=config.get("contrasts", {}),
         waves=config.get("waves", {}),
+        suppression=config["suppression"],
         group_orders=group_orders(),
     log:
         f"{ANALYSIS}/logs/waves/{{table_id}}.log",

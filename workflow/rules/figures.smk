@@ -1,5 +1,6 @@
-# Figures: one job per catalogue table with a `figure:` (analysis/figures/<figure_id>.svg)
-# plus its generated text description (.txt, the PDF's alt text).
+# Figures: one job per catalogue table with a `figure:` (analysis/figures/<figure_id>.svg for
+# the HTML, .png rasterised once at print resolution for the PDF) plus its generated text
+# description (.txt, the alt text).
 
 
 rule figure:
@@ -7,6 +8,7 @@ rule figure:
         table=f"{ANALYSIS}/tables/{{figure_id}}.csv",
     output:
         svg=f"{ANALYSIS}/figures/{{figure_id}}.svg",
+        png=f"{ANALYSIS}/figures/{{figure_id}}.png",
         txt=f"{ANALYSIS}/figures/{{figure_id}}.txt",
     params:
         kind=lambda wc: table_spec(wc.figure_id)["figure"],

@@ -13,6 +13,7 @@ rule nonresponse_handlers:
     params:
         frame_variables=config["sources"]["frame"].get("variables", []),
         orders=group_orders(),
+        by=nonresponse_by(config, "handlers"),
     log:
         f"{ANALYSIS}/logs/nonresponse_handlers/nonresponse_handlers.log",
     conda:
@@ -32,7 +33,8 @@ rule nonresponse_customers:
     output:
         f"{ANALYSIS}/nonresponse_customers.csv",
     params:
-        type_order=list(config["register"]["office_types"].values()),
+        orders=group_orders(),
+        by=nonresponse_by(config, "customers"),
     log:
         f"{ANALYSIS}/logs/nonresponse_customers/nonresponse_customers.log",
     conda:

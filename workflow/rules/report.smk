@@ -11,6 +11,7 @@ rule report:
         waves=all_wave_csvs(),
         figures=all_figures(),
         weights=expand(f"{ANALYSIS}/weights_{{survey}}.csv", survey=SURVEYS),
+        margins=expand(f"{ANALYSIS}/weight_margins_{{survey}}.csv", survey=SURVEYS),
         rates=f"{ANALYSIS}/nonresponse_rates.csv",
         nr_tests=f"{ANALYSIS}/nonresponse_tests.csv",
         r_indicators=f"{ANALYSIS}/nonresponse_r_indicators.csv",
@@ -20,6 +21,7 @@ rule report:
         audit_trail=f"{PROCESSED}/audit_trail.csv",
         codebooks=[codebook_path(s) for s in SURVEYS],
         templates=report_templates(),
+        narrative=report_narrative(),
     # update(): Snakemake does not delete the previous report when the job starts (a killed
     # or failed run leaves it in place; a failed one is restored); the new files are swapped
     # in whole (enkat.atomic). report.sha256 is written last and is deleted when the job
@@ -37,7 +39,7 @@ rule report:
         # content, not mtime: a template or codebook edited but left with an old mtime.
         # (Not a function of `input`: Snakemake leaves such params out of its change check.)
         digests=lambda wildcards: file_digests(
-            [*report_templates(), *[codebook_path(s) for s in SURVEYS]]
+            [*report_templates(), *report_narrative(), *[codebook_path(s) for s in SURVEYS]]
         ),
     log:
         f"{ANALYSIS}/logs/report/report.log",

@@ -14,6 +14,7 @@ run_step(
     sm.params.demo,
     sm.output.svg,
     sm.output.txt,
+    sm.output.png,
     outputs=list(sm.output),
     log=sm.log[0],
 )

@@ -8,8 +8,9 @@ run_step(
     write_customer_nonresponse,
     snakemake.input.customers,
     snakemake.input.visits,
-    snakemake.params.type_order,
+    snakemake.params.orders,
     snakemake.output[0],
+    snakemake.params.by,
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

@@ -13,6 +13,7 @@ run_step(
     snakemake.output.rates,
     snakemake.output.tests,
     snakemake.output.indicators,
+    snakemake.params.by,
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

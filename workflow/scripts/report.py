@@ -21,6 +21,7 @@ inputs = ReportInputs(
     codebooks=dict(zip(sm.params.surveys, sm.input.codebooks, strict=True)),
     contrasts=list(sm.input.contrasts),
     waves=list(sm.input.waves),
+    margins=list(sm.input.margins),
 )
 run_step(
     build_report,

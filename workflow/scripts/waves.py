@@ -15,6 +15,8 @@ run_step(
     snakemake.params.waves,
     snakemake.params.group_orders,
     snakemake.output[0],
+    snakemake.input.table,
+    snakemake.params.suppression,
     outputs=list(snakemake.output),
     log=snakemake.log[0],
 )

@@ -14,14 +14,16 @@ from typing import Any
 
 import pandas as pd
 
-from enkat import fmt
-from enkat.analysis_files import read_estimates, read_numeric_csv, read_tests
+from enkat import analysis_files, fmt
+from enkat.analysis_files import read_numeric_csv
 from enkat.codebook import Codebook, Item, load_codebook
 from enkat.errors import EnkatError
 from enkat.register_tables import read_register_table
 from enkat.report import display, lineage
 from enkat.report import narrative as narr
 from enkat.report.findings import build_finding
+from enkat.report.method_facts import method_facts
+from enkat.report_specs import DEFAULT_SECTIONS, TEMPLATE_SECTIONS, narrative_folder
 from enkat.suppression import (
     TOTAL,
     Rules,
@@ -31,22 +33,33 @@ from enkat.suppression import (
 )
 
 FIRST_RESULT_CHAPTER = 2  # without config report.sections: chapter 1 is the introduction
+
+# Each estimate and test CSV is read once per report build (it was read up to four times:
+# chapter table, marks, base note, narrative). Keyed by path, size and mtime; build_context
+# empties it first; callers get a copy, so nothing they change reaches another caller.
+_READ: dict[tuple[str, str, int, int], pd.DataFrame] = {}
+
+
+def _read_once(kind: str, path: str | Path) -> pd.DataFrame:
+    stat = Path(path).stat()
+    key = (kind, str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _READ:
+        reader = analysis_files.read_estimates if kind == "estimates" else analysis_files.read_tests
+        _READ[key] = reader(path)
+    return _READ[key].copy()
+
+
+def read_estimates(path: str | Path) -> pd.DataFrame:
+    """enkat.analysis_files.read_estimates, read once per build."""
+    return _read_once("estimates", path)
+
+
+def read_tests(path: str | Path) -> pd.DataFrame:
+    """enkat.analysis_files.read_tests, read once per build."""
+    return _read_once("tests", path)
+
+
 SHOW = ("table", "figure", "both")
-DEFAULT_SECTIONS = (
-    "sammanfattning",
-    "inledning",
-    "resultat",
-    "slutsatser",
-    "bilaga_metod",
-    "bilaga_enkat",
-    "bilaga_harledning",
-)
-TEMPLATE_SECTIONS = {  # built-in sections drawn by a template, with their default titles
-    "bilaga_metod": "Metod och genomförande",
-    "bilaga_enkat": "Frågorna i undersökningarna",
-    "bilaga_harledning": "Dataunderlag och spårbarhet",
-    "bilaga_tabeller": "Fullständiga tabeller",
-}
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class ReportInputs:
     codebooks: Mapping[str, str | Path]
     contrasts: Sequence[str | Path] = ()  # analysis/contrasts/<id>.csv (significance marks)
     waves: Sequence[str | Path] = ()  # analysis/waves/<id>.csv (change between waves)
+    margins: Sequence[str | Path] = ()  # analysis/weight_margins_<survey>.csv (totals achieved)
 
 
 def _by_stem(paths: Sequence[str | Path]) -> dict[str, Path]:
@@ -101,14 +115,25 @@ def question(item: Item) -> dict[str, Any]:
 # --- tables and figures -------------------------------------------------------------------
 
 
+FIGURE_SCHEME = "enkat-figure:"
+
+
 def figure(table_id: str, figures: Mapping[str, Path]) -> dict[str, str] | None:
-    """A figure's file URL (the PDF), data URL (the self-contained HTML) and alt text."""
+    """A figure's URL for the PDF, data URL (the self-contained HTML) and alt text.
+
+    The PDF gets the PNG rasterised at print resolution when there is one (WeasyPrint
+    draws an SVG figure ten times slower, issue 16); the HTML always the scalable SVG.
+    The PDF's URL names the file only (`enkat-figure:T01.png`, served from the figures
+    folder by enkat.report.render): WeasyPrint names an image in the PDF after its URL,
+    and a path would make two builds in different folders differ.
+    """
     svg, txt = figures.get(f"{table_id}.svg"), figures.get(f"{table_id}.txt")
     if svg is None or txt is None:
         return None
     data = base64.b64encode(svg.read_bytes()).decode("ascii")
+    printed = figures.get(f"{table_id}.png", svg)
     return {
-        "file": svg.resolve().as_uri(),
+        "file": FIGURE_SCHEME + printed.name,
         "data": "data:image/svg+xml;base64," + data,
         "alt": txt.read_text(encoding="utf-8").strip(),
     }
@@ -147,8 +172,14 @@ def survey_table(
         "display": display.survey_table(estimates, rules, cell_ci=bool(spec.get("cell_ci"))),
         "full": [display.full_survey_table(estimates, rules)],
         "tests": _tests(tests.get(spec["id"]), estimates, level),
-        "base_n": int(estimates.loc[estimates["group"] == TOTAL, "base_n"].max()),
+        "base_n": _total_base(estimates),
     }
+
+
+def _total_base(estimates: pd.DataFrame) -> int | None:
+    """The table's largest Totalt base; None when every Totalt base is hidden ('..')."""
+    base = estimates.loc[estimates["group"] == TOTAL, "base_n"].max()
+    return None if pd.isna(base) else int(base)
 
 
 def _significance(
@@ -378,8 +409,7 @@ def sections(
     place at `resultat`; sections whose id starts with `bilaga_` are appendices (Bilaga 1, ...).
     Text sections are the auditors' Markdown files in `report.narrative`.
     """
-    templates = Path(str(report.get("templates", "report_templates")))
-    folder = Path(str(report.get("narrative") or templates / "chapters"))
+    folder = Path(narrative_folder(report))
     out: list[dict[str, Any]] = []
     body = appendix = 0
     for entry in report.get("sections") or DEFAULT_SECTIONS:
@@ -508,6 +538,7 @@ def build_context(
     catalogue: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The template context of the report (see docs/report.md)."""
+    _READ.clear()
     rules = Rules.from_config(config["suppression"])
     estimation = config["estimation"]
     level = float(estimation.get("test_level", 0.05))
@@ -533,6 +564,8 @@ def build_context(
     section_list = sections(report, chapter_list, sources)
     trail = lineage.read_audit_trail(inputs.audit_trail)
     weights = {Path(p).stem.removeprefix("weights_"): Path(p) for p in inputs.weights}
+    margins = {Path(p).stem.removeprefix("weight_margins_"): Path(p) for p in inputs.margins}
+    nonresponse_rows = nonresponse(inputs.nonresponse)
     return {
         "project": dict(config["project"]),
         "surveys": {s: survey_info(b) for s, b in books.items()},
@@ -543,7 +576,15 @@ def build_context(
         "weighting": {
             s: weighting_summary(p, config["weighting"].get(s, {})) for s, p in weights.items()
         },
-        "nonresponse": nonresponse(inputs.nonresponse),
+        "nonresponse": nonresponse_rows,
+        "method": method_facts(
+            config,
+            weights,
+            margins,
+            nonresponse_rows.get("rates", []),
+            books,
+            nonresponse_rows.get("customers", []),
+        ),
         "estimation": dict(estimation),
         "suppression": {
             "min_base": rules.min_base,

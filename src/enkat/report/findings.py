@@ -86,7 +86,9 @@ class Finding:
 
     @property
     def shown_groups(self) -> list[Share]:
-        return [g for g in self.groups if not g.suppressed]
+        """Groups a sentence may name by their number: not suppressed and not uncertain (an
+        uncertain share is never printed as a bare number, docs/report.md)."""
+        return [g for g in self.groups if not g.suppressed and not g.uncertain]
 
     @property
     def lowest(self) -> Share | None:
@@ -256,7 +258,11 @@ def _difference_candidates(
                 "category": best["category"],
                 "group_var": t["group_var"],
                 "estimate": float(total["estimate"].iloc[0]) if len(total) else None,
-                "base_n": int(total["base_n"].iloc[0]) if len(total) else None,
+                "base_n": (
+                    int(total["base_n"].iloc[0])
+                    if len(total) and pd.notna(total["base_n"].iloc[0])
+                    else None  # hidden: ".."
+                ),
                 "low_group": best["low"]["group"],
                 "low_value": float(best["low"]["estimate"]),
                 "high_group": best["high"]["group"],

@@ -11,12 +11,14 @@ import platform
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from enkat import fmt
+
+if TYPE_CHECKING:  # pandas only where the audit trail is read: the report_config job
+    import pandas as pd  # (write_config_copy) then starts without it
 
 PACKAGES = (
     "enkat",
@@ -45,6 +47,8 @@ SOURCE_LABELS = {  # reader-facing names of the source keys
 
 def read_audit_trail(path: str | Path) -> pd.DataFrame:
     """The ingest audit trail, counts as integers and every text kept as written."""
+    import pandas as pd
+
     from enkat.csvsafe import restore
 
     trail = restore(

@@ -192,9 +192,10 @@ def survey_reference(
     shaky = unreliable(rows, sources.rules)
     if measure in ("bas", "antal"):
         row = rows[rows["group"] == (group or TOTAL)].iloc[0]
-        if bool(row["suppressed"]) and measure == "antal":
-            return fmt.SUPPRESSED
-        return fmt.number(int(row["base_n" if measure == "bas" else "n"]))
+        value = row["base_n" if measure == "bas" else "n"]
+        if (bool(row["suppressed"]) and measure == "antal") or pd.isna(value):
+            return fmt.SUPPRESSED  # a base is '..' where its whole group is hidden
+        return fmt.number(int(value))
     if measure in ("andel och ki", "andel", "ki"):
         chosen = rows[rows["group"] == (group or TOTAL)]
         return _share_text(chosen.iloc[0], bool(shaky[chosen.index[0]]), measure)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import jinja2
 
 from enkat import fmt
 from enkat.errors import EnkatError
-from enkat.report.context import ReportInputs, build_context
+from enkat.report.context import FIGURE_SCHEME, ReportInputs, build_context
 
 if TYPE_CHECKING:
     from enkat.report.fetcher import SafeFetcher
@@ -118,10 +120,10 @@ def write_pdf(html: str, templates: Path, figures: Path, output: Path) -> SafeFe
     from enkat.report.fetcher import SafeFetcher
     from enkat.report.pdftags import repaired_tagging
 
-    fetcher = SafeFetcher([templates, figures])
+    fetcher = _figure_fetcher(SafeFetcher)([templates, figures], figures)
     document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher)
     try:
-        with repaired_tagging():
+        with repaired_tagging(), _png_as_is():
             pdf = document.write_pdf(
                 pdf_variant=PDF_VARIANT, pdf_identifier=b"enkat-report", srgb=True
             )
@@ -135,6 +137,72 @@ def write_pdf(html: str, templates: Path, figures: Path, output: Path) -> SafeFe
         ) from None
     _write_atomic(output, pdf)
     return fetcher
+
+
+@contextmanager
+def _png_as_is() -> Iterator[None]:
+    """While active, WeasyPrint embeds an 8-bit RGB PNG's compressed data as it is.
+
+    WeasyPrint 70 decodes every PNG and encodes it again only to take the IDAT chunks out
+    (PNG rows with their filter bytes, deflated: what a PDF image with the PNG predictor
+    holds); the figures' PNGs (enkat.figures.save_png) are that already, so their chunks are
+    copied and 0.5 s of the report job is saved. Anything else (alpha, palette, interlaced,
+    16-bit, not read from a file) goes WeasyPrint's way. The version is pinned (pdftags).
+    """
+    from weasyprint.images import RasterImage
+
+    original = RasterImage.__dict__["_get_png_data"]
+    encode = original.__func__
+
+    def as_is(pillow_image: Any) -> bytes:
+        source = getattr(pillow_image, "fp", None)
+        data = source.getvalue() if hasattr(source, "getvalue") else None
+        if (
+            data is None
+            or pillow_image.format != "PNG"
+            or pillow_image.mode != "RGB"
+            or pillow_image.info.get("interlace")
+            or data[24:26] != b"\x08\x02"  # IHDR: bit depth 8, colour type 2 (RGB)
+        ):
+            return bytes(encode(pillow_image))
+        return _idat(data)
+
+    RasterImage._get_png_data = staticmethod(as_is)
+    try:
+        yield
+    finally:
+        RasterImage._get_png_data = original
+
+
+def _idat(data: bytes) -> bytes:
+    """The concatenated IDAT chunks of a PNG file."""
+    chunks, position = [], 8
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        if data[position + 4 : position + 8] == b"IDAT":
+            chunks.append(data[position + 8 : position + 8 + length])
+        position += 12 + length
+    return b"".join(chunks)
+
+
+def _figure_fetcher(base: type[SafeFetcher]) -> Any:
+    """The safe fetcher, also serving `enkat-figure:<file name>` from the figures folder.
+
+    A subclass made here because the fetcher module imports WeasyPrint (heavy).
+    """
+
+    class FigureFetcher(base):  # type: ignore[valid-type,misc]
+        def __init__(self, allowed: list[str | Path], folder: Path) -> None:
+            super().__init__(allowed)
+            self.folder = Path(folder).resolve()
+
+        def fetch(self, url: str, headers: object = None) -> Any:
+            name = unquote(url.removeprefix(FIGURE_SCHEME))
+            if url.startswith(FIGURE_SCHEME) and Path(name).name == name and name[:1] != ".":
+                url = (self.folder / name).as_uri()  # a plain file name only; else refused
+            return super().fetch(url, headers)
+
+    return FigureFetcher
 
 
 def _write_atomic(path: Path, data: bytes | str) -> None:
