@@ -248,7 +248,15 @@ def stage_targets(setup: dict[str, Any]) -> dict[str, list[str]]:
             f"{analysis}/tests/{t}.csv" for t in ids if t in by
         ]
 
-    figures = [t["id"] for t in tables if t.get("figure", "none") != "none"]
+    # the figures the report shows (report.show), the only ones the workflow draws
+    from enkat.report.context import show_choice
+
+    show = (config.get("report") or {}).get("show") or {}
+    figures = [
+        t["id"]
+        for t in tables
+        if t.get("figure", "none") != "none" and show_choice(t, True, show) != "table"
+    ]
     return {
         "ingest": [f"{processed}/{s}.parquet" for s in config["sources"]]
         + [f"{processed}/audit_trail.csv"],
