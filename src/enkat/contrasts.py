@@ -579,15 +579,7 @@ def hide_suppressed(frame: pd.DataFrame, hidden: set[tuple[str, str, str]]) -> p
         return np.array([cell in hidden for cell in cells], dtype=bool)
 
     mask = touches("group") | touches("reference")
-    if not mask.any():
-        return frame
-    out = frame.copy()
-    for column in HIDDEN_COLUMNS:
-        out[column] = out[column].astype(object)
-        out.loc[mask, column] = SUPPRESSED
-    out["significant"] = out["significant"].astype(object)
-    out.loc[mask, "significant"] = ""
-    return out
+    return _blank(frame, mask)
 
 
 def write_waves(
@@ -737,6 +729,11 @@ def hide_wave_cells(
                 group_var[k],
                 group[k],
             ) in domain_hidden
+    return _blank(frame, mask)
+
+
+def _blank(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of `mask` with the suppression symbol in every number and no verdict."""
     if not mask.any():
         return frame
     out = frame.copy()
