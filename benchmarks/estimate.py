@@ -2,7 +2,9 @@
 
 Each table calls `enkat.tables.write_table` with the arguments its Snakemake job passes
 (reading its columns and the weights afresh), so the per-table seconds are the estimation
-cost without Snakemake's job start-up. Prints one JSON object to stdout.
+cost without Snakemake's job start-up. (The job itself, `enkat.table_job`, then also writes
+the table's group differences and wave changes; they are not timed here.) Prints one JSON
+object to stdout.
 
     python -m benchmarks.estimate WORKDIR OUT_DIR
     python -m benchmarks.estimate floor WORKDIR [ROUNDS]

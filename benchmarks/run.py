@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
 PROJECT_PARTS = (
     "Snakefile",
+    "profiles",
     "environment.yml",
     "workflow",
     "config",

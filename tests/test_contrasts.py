@@ -364,7 +364,7 @@ def test_wave_note_names_significant_changes() -> None:
 def test_pipeline_steps_write_the_contract_files(tmp_path: Path, monkeypatch) -> None:
     """write_contrasts / write_waves read the survey (another row order than the weights),
     write exactly the documented columns, and agree with the in-memory functions."""
-    from enkat import contrasts as module
+    from enkat import tables as module
     from enkat.contrasts import WAVE_COLUMNS, read_contrasts, write_contrasts, write_waves
 
     data = read("input_customers.csv")
@@ -405,6 +405,26 @@ def test_pipeline_steps_write_the_contract_files(tmp_path: Path, monkeypatch) ->
     )
     assert list(read_contrasts(tmp_path / "w.csv").columns) == WAVE_COLUMNS
     assert set(waves["group"]) == {"Totalt", *data["office_type"].unique()}
+
+    # The table's job writes the same files from its one read of the data (issue 16).
+    from enkat.table_job import write_table_job
+    from enkat.tables import write_table
+
+    estimation = {**ESTIMATION, "ci_method": "logit"}
+    rules = {"min_base": 3, "min_group": 100}  # hides the small offices (89 respondents)
+    differences = {"contrasts": {"compare": ["total", "pairwise"]}, "waves": {}}
+    job = [tmp_path / f"job_{name}.csv" for name in ("table", "test", "c", "w")]
+    write_table_job(spec, *paths, estimation, rules, differences, {}, *job)
+    alone = [tmp_path / f"alone_{name}.csv" for name in ("table", "test", "c", "w")]
+    write_table(spec, *paths, estimation, rules, {}, alone[0], alone[1])
+    compare = differences["contrasts"]
+    write_contrasts(spec, *paths, estimation, compare, {}, alone[2], alone[0])
+    write_waves(spec, *paths, estimation, compare, {}, {}, alone[3], alone[0], rules)
+    for mine, theirs_ in zip(job, alone, strict=True):
+        assert mine.read_bytes() == theirs_.read_bytes(), mine.name
+    hidden = [pd.read_csv(path, dtype=str)["se"].eq("..").sum() for path in job[2:]]
+    assert min(hidden) > 0, "the check must cover differences hidden by suppression"
+    assert len(read_contrasts(job[2])) == len(out)
 
 
 def test_a_difference_that_involves_a_suppressed_cell_is_hidden() -> None:

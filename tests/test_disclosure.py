@@ -619,7 +619,7 @@ def _wave_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path
     """The R fixture's customer survey as a processed survey + weights file, one item."""
     from types import SimpleNamespace
 
-    from enkat import contrasts as module
+    from enkat import tables as module
 
     fixtures = Path(__file__).parent / "fixtures" / "r"
     data = pd.read_csv(

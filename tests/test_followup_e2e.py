@@ -136,4 +136,4 @@ def test_a_narrative_edit_reruns_the_report_only(followup: Path, tmp_path: Path)
     counts = (line.split() for line in plan.splitlines())  # the job stats: "rule  count"
     jobs = {c[0] for c in counts if len(c) == 2 and c[1].isdigit() and c[0] != "total"}
     assert "report" in jobs
-    assert not jobs & {"table", "table_by", "weights", "workbook", "figure"}, plan
+    assert not jobs & {"table", "table_by", "table_by_waves", "weights", "workbook", "figure"}, plan

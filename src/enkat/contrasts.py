@@ -33,13 +33,11 @@ from enkat.errors import EnkatError
 from enkat.fmt import SUPPRESSED
 from enkat.suppression import TOTAL
 from enkat.tables import (
+    TableData,
     TableVariable,
-    align,
-    expand,
     filter_mask,
     group_codes,
-    load_codebook,
-    read_columns,
+    load_table_data,
     variable_codes,
     write_csv,
 )
@@ -496,25 +494,6 @@ def wave_settings(spec: Mapping[str, Any], waves: Mapping[str, Any] | None) -> d
     }
 
 
-def _load(
-    spec: Mapping[str, Any],
-    survey_path: str | Path,
-    weights_path: str | Path,
-    codebook_path: str | Path,
-    extra: Sequence[str],
-) -> tuple[pd.DataFrame, Design, list[TableVariable]]:
-    """The table's columns in design order, the design and the table's variables."""
-    codebook = load_codebook(codebook_path)
-    design, ids = Design.read(weights_path, survey_path)
-    names = [v.name for v in codebook.variables(spec["item"])] if spec.get("item") else []
-    columns = [] if ids is None else ["respondent_id"]
-    columns += [*names, *(spec.get("variables") or []), *(spec.get("filter") or {})]
-    columns += [c for c in (spec.get("by"), *extra) if c]
-    data = read_columns(survey_path, list(dict.fromkeys(columns)))
-    data = align(data, ids, str(survey_path))
-    return data, design, expand(spec, codebook, data)
-
-
 def write_contrasts(
     spec: Mapping[str, Any],
     survey_path: str | Path,
@@ -526,19 +505,32 @@ def write_contrasts(
     out: str | Path,
     table_path: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Pipeline step: `analysis/contrasts/<table_id>.csv` of a by-table.
+    """`analysis/contrasts/<table_id>.csv` of a by-table, reading the data itself."""
+    loaded = load_table_data(spec, survey_path, weights_path, codebook_path)
+    return contrast_file(loaded, spec, estimation, contrasts, group_orders, out, table_path)
+
+
+def contrast_file(
+    loaded: TableData,
+    spec: Mapping[str, Any],
+    estimation: Mapping[str, Any],
+    contrasts: Mapping[str, Any] | None,
+    group_orders: Mapping[str, Sequence[str]],
+    out: str | Path,
+    table_path: str | Path | None = None,
+) -> pd.DataFrame:
+    """The group differences of a by-table from its data already read (its table job).
 
     `table_path` is the table's published estimate file: a difference that involves a cell
     it suppresses would give that cell away (difference + the shown share), so its numbers
     are replaced by the suppression symbol too.
     """
     settings = Settings.resolve(spec, contrasts, estimation)
-    data, design, variables = _load(spec, survey_path, weights_path, codebook_path, [])
     by = str(spec["by"])
     frame = contrast_table(
-        data,
-        design,
-        variables,
+        loaded.data,
+        loaded.design,
+        loaded.variables,
         by,
         settings,
         spec.get("filter"),
@@ -595,15 +587,33 @@ def write_waves(
     table_path: str | Path | None = None,
     suppression: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Pipeline step: `analysis/waves/<table_id>.csv` of a table with `waves`.
+    """`analysis/waves/<table_id>.csv` of a table with `waves`, reading the data itself."""
+    extra = [wave_settings(spec, waves)["variable"]]
+    loaded = load_table_data(spec, survey_path, weights_path, codebook_path, extra)
+    return wave_file(
+        loaded, spec, estimation, contrasts, waves, group_orders, out, table_path, suppression
+    )
+
+
+def wave_file(
+    loaded: TableData,
+    spec: Mapping[str, Any],
+    estimation: Mapping[str, Any],
+    contrasts: Mapping[str, Any] | None,
+    waves: Mapping[str, Any] | None,
+    group_orders: Mapping[str, Sequence[str]],
+    out: str | Path,
+    table_path: str | Path | None = None,
+    suppression: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The change between waves of a table from its data already read (its table job);
+    the data must hold the wave variable.
 
     `table_path` (the table's published estimate file) and `suppression` (config) decide
     which rows carry the suppression symbol instead of numbers (`hide_wave_cells`)."""
     settings = Settings.resolve({**spec, "significance_marks": "none"}, contrasts, estimation)
     chosen = wave_settings(spec, waves)
-    data, design, variables = _load(
-        spec, survey_path, weights_path, codebook_path, [chosen["variable"]]
-    )
+    data, design, variables = loaded.data, loaded.design, loaded.variables
     by = spec.get("by")
     frame = wave_table(
         data,

@@ -319,6 +319,36 @@ def align(table: Any, respondent_ids: Any, source: str) -> pd.DataFrame:
     return rest.take(pa.array(where)).to_pandas()
 
 
+@dataclass(frozen=True)
+class TableData:
+    """What a table's job reads once and its table, contrasts and waves all use: the
+    survey columns in design order, the design, the table's variables and the respondent
+    ids (None where the weights file vouches for the row order)."""
+
+    data: pd.DataFrame
+    design: Design
+    variables: list[TableVariable]
+    ids: Any
+
+
+def load_table_data(
+    spec: Mapping[str, Any],
+    survey_path: str | Path,
+    weights_path: str | Path,
+    codebook_path: str | Path,
+    extra: Sequence[str] = (),
+) -> TableData:
+    """The table's data; `extra` names columns beyond its own (the wave variable)."""
+    codebook = load_codebook(codebook_path)
+    design, ids = Design.read(weights_path, survey_path)
+    names = [v.name for v in codebook.variables(spec["item"])] if spec.get("item") else []
+    columns = [] if ids is None else ["respondent_id"]
+    columns += [*names, *(spec.get("variables") or []), *(spec.get("filter") or {})]
+    columns += [c for c in (spec.get("by"), *extra) if c]
+    data = read_survey(survey_path, list(dict.fromkeys(columns)), ids)
+    return TableData(data, design, expand(spec, codebook, data), ids)
+
+
 def write_table(
     spec: Mapping[str, Any],
     survey_path: str | Path,
@@ -338,26 +368,42 @@ def write_table(
     from enkat.memory import return_freed_arrays
 
     return_freed_arrays()  # a job's peak memory is what it holds (issue 16)
-    codebook = load_codebook(codebook_path)
-    design, ids = Design.read(weights_path, survey_path)
-    variables_hint = spec.get("variables") or []
-    names = [v.name for v in codebook.variables(spec["item"])] if spec.get("item") else []
-    columns = [] if ids is None else ["respondent_id"]
-    columns += [*names, *variables_hint, *(spec.get("filter") or {})]
-    if spec.get("by"):
-        columns.append(spec["by"])
-    data = read_survey(survey_path, list(dict.fromkeys(columns)), ids)
-    variables = expand(spec, codebook, data)
-    by = spec.get("by")
+    loaded = load_table_data(spec, survey_path, weights_path, codebook_path)
+    return table_files(
+        loaded,
+        spec,
+        survey_path,
+        estimation,
+        suppression,
+        group_orders,
+        table_out,
+        test_out,
+        replicate_weights,
+    )
+
+
+def table_files(
+    loaded: TableData,
+    spec: Mapping[str, Any],
+    survey_path: str | Path,
+    estimation: Mapping[str, Any],
+    suppression: Mapping[str, Any],
+    group_orders: Mapping[str, Sequence[str]],
+    table_out: str | Path,
+    test_out: str | Path | None = None,
+    replicate_weights: str | Path | None = None,
+) -> pd.DataFrame:
+    """Estimate, suppress and write the table (and its test) from data already read."""
     from enkat.replicates import replicates_for
 
+    by = spec.get("by")
     replicates = replicates_for(
-        estimation, spec["survey"], design, survey_path, ids, replicate_weights
+        estimation, spec["survey"], loaded.design, survey_path, loaded.ids, replicate_weights
     )
     estimates, tests = estimate_table(
-        data,
-        design,
-        variables,
+        loaded.data,
+        loaded.design,
+        loaded.variables,
         by,
         spec.get("filter"),
         float(estimation["confidence_level"]),

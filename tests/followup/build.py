@@ -54,7 +54,14 @@ TABLE_TITLES = {  # the follow-up's own wording of tables whose demo title it do
 # exactly, and the texts must say what was achieved, not that the totals hold.
 TRIM = {"lower": 0.9, "upper": 1.1}
 CUSTOMER_RATES_BY = "region"  # KUND_SVAR broken down by a register variable (issue 17.4)
-PROJECT_PARTS = ("Snakefile", "workflow", "report_templates", "environment.yml", "config/schemas")
+PROJECT_PARTS = (
+    "Snakefile",
+    "profiles",
+    "workflow",
+    "report_templates",
+    "environment.yml",
+    "config/schemas",
+)
 
 # What the demo's texts say that a follow-up audit must not inherit: labels of the demo's
 # data and config (office types, regions, the training label, the title, the organisation),

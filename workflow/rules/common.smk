@@ -126,6 +126,28 @@ def wave_table_ids():
     return [t for t in table_ids("survey") if table_spec(t).get("waves")]
 
 
+def table_job_ids(by, waves):
+    """Ids of the survey tables whose job writes a test and group differences (`by`) and
+    the change between waves (`waves`): one rule for each combination, as a rule's outputs
+    are fixed."""
+    return [
+        t
+        for t in table_ids("survey")
+        if bool(table_spec(t).get("by")) == by and bool(table_spec(t).get("waves")) == waves
+    ]
+
+
+def table_differences(table_id):
+    """Config `contrasts` and `waves`, each only for the tables it applies to, so changing
+    them reruns those tables and no others."""
+    spec = table_spec(table_id)
+    differences = spec.get("by") or spec.get("waves")
+    return {
+        "contrasts": config.get("contrasts", {}) if differences else None,
+        "waves": config.get("waves", {}) if spec.get("waves") else None,
+    }
+
+
 def all_contrast_csvs():
     """Every group-difference CSV (one per by-table)."""
     return expand(f"{ANALYSIS}/contrasts/{{t}}.csv", t=by_table_ids())
