@@ -262,10 +262,25 @@ def residuals(design: object, z: np.ndarray) -> np.ndarray:
         for j in range(flat.shape[1]):
             xtu[o : o + lev, j] = np.bincount(c, weights=u[:, j], minlength=lev)
     b = cal.coefficients(xtu)
-    fit = np.zeros_like(flat)
+    return (flat - w[:, None] * model_fit(cal, b, slice(None))).reshape(zz.shape)
+
+
+def model_fit(cal: Calibration, b: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """X b on some rows: each row's sum of its margin categories' coefficients (b: q x m)."""
+    fit: np.ndarray | None = None
     for c, o, lev in zip(cal.codes, cal.offsets, cal.levels, strict=True):
-        fit += b[o : o + lev][c]
-    return (flat - w[:, None] * fit).reshape(zz.shape)
+        part = b[o : o + lev][c[rows]]
+        fit = part + 0.0 if fit is None else fit + part  # 0 + x, as a sum from zero does
+    assert fit is not None  # a calibration has at least one margin
+    return fit
+
+
+def add_margin_sums(
+    cal: Calibration, xtu: np.ndarray, rows: slice | np.ndarray, z: np.ndarray
+) -> None:
+    """X'z of some rows (z: rows x m) added into `xtu` in row order, as `bincount` sums."""
+    for c, o, lev in zip(cal.codes, cal.offsets, cal.levels, strict=True):
+        np.add.at(xtu[o : o + lev], c[rows], z)
 
 
 # --- calibrated weights ----------------------------------------------------------------------

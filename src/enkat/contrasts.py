@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from enkat.calibration import residuals
+from enkat.calibration import add_margin_sums, model_fit
 from enkat.design import Design, t_ppf
 from enkat.errors import EnkatError
 from enkat.fmt import SUPPRESSED
@@ -99,6 +99,9 @@ class Difference:
     df: float  # PSUs minus strata of the union of the two domains
 
 
+CHUNK_ROWS = 1 << 16  # rows whose scores are held at once (0.5 MB per category)
+
+
 def difference(
     design: Design, codes: np.ndarray, n_categories: int, in_a: np.ndarray, in_b: np.ndarray
 ) -> Difference:
@@ -106,51 +109,82 @@ def difference(
 
     `codes` holds a category per row (-1: outside the base); `in_a` and `in_b` mark the two
     domains (they may overlap). Rows outside the base belong to neither domain.
+
+    The scores are made and summed a block of rows at a time, in row order, so the sums
+    are those of one pass over all rows while memory stays that of a block: a by-table's
+    job at 3 M responses holds its data and design, not n x K scores (issue 16).
     """
     K = n_categories
-    base = np.asarray(codes) >= 0
+    codes = np.asarray(codes)
+    base = codes >= 0
     a = base & np.asarray(in_a, dtype=bool)
     b = base & np.asarray(in_b, dtype=bool)
-    rows = np.flatnonzero(a | b)
-    w = design.weights[rows]
-    k = np.asarray(codes)[rows]
-    ina, inb = a[rows], b[rows]
-    W_a, W_b = float(w[ina].sum()), float(w[inb].sum())
+    del base
+    weights = design.weights
+    W_a, W_b = float(weights[a].sum()), float(weights[b].sum())
+    blocks = [slice(s, min(s + CHUNK_ROWS, design.n)) for s in range(0, design.n, CHUNK_ROWS)]
+    C, H = design.psu_stratum.size, design.n_psu.size
+    # the domains' weighted category totals (as one `bincount` over the rows) and PSUs
+    P_a, P_b, psus = np.zeros(K), np.zeros(K), np.zeros(C, dtype=bool)
+    for block in blocks:
+        in_a, in_b = a[block], b[block]
+        np.add.at(P_a, codes[block][in_a], weights[block][in_a])
+        np.add.at(P_b, codes[block][in_b], weights[block][in_b])
+        psus[design.psu[block][in_a | in_b]] = True
     nan = np.full(K, np.nan)
+    p_a = nan if W_a <= 0 else P_a / W_a
+    p_b = nan if W_b <= 0 else P_b / W_b
     if W_a <= 0 or W_b <= 0:
-        p_a = nan if W_a <= 0 else np.bincount(k[ina], weights=w[ina], minlength=K) / W_a
-        p_b = nan if W_b <= 0 else np.bincount(k[inb], weights=w[inb], minlength=K) / W_b
         return Difference(p_a, p_b, nan, nan, np.nan)
-    p_a = np.bincount(k[ina], weights=w[ina], minlength=K) / W_a
-    p_b = np.bincount(k[inb], weights=w[inb], minlength=K) / W_b
-    y = np.zeros((rows.size, K))
-    y[np.arange(rows.size), k] = 1.0
-    u = (ina * w / W_a)[:, None] * (y - p_a) - (inb * w / W_b)[:, None] * (y - p_b)
 
-    psu = design.psu[rows]
-    score_psu = psu
-    if design.calibration is not None:  # residuals of the calibration model, every row
-        full = np.zeros((design.n, K))
-        full[rows] = u
-        u, score_psu = residuals(design, full), design.psu
-    C = design.psu_stratum.size
-    H = design.n_psu.size
+    def scores(block: slice) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of `block` in either domain, and their scores u (rows x K)."""
+        rows = block.start + np.flatnonzero(a[block] | b[block])
+        w, ina, inb = weights[rows], a[rows], b[rows]
+        y = np.zeros((rows.size, K))
+        y[np.arange(rows.size), codes[rows]] = 1.0
+        u = (ina * w / W_a)[:, None] * (y - p_a) - (inb * w / W_b)[:, None] * (y - p_b)
+        return rows, u
+
+    cal = design.calibration
+    if cal is not None:  # residuals of the calibration model (enkat.calibration.residuals)
+        xtu = np.zeros((cal.q, K))
+        for block in blocks:
+            rows, u = scores(block)
+            add_margin_sums(cal, xtu, rows, u / weights[rows][:, None])
+        coefficients = cal.coefficients(xtu)
+    # per PSU (or, for one-row PSUs, per stratum with the squares too) the sums of the scores
+    totals = np.zeros((H if design.one_row_psu else C, K))
+    squares = np.zeros((H, K)) if design.one_row_psu else None
+    for block in blocks:
+        rows, u = scores(block)
+        if cal is not None:  # every row has a residual, in the domains or not
+            full = np.zeros((block.stop - block.start, K))
+            full[rows - block.start] = u
+            fit = model_fit(cal, coefficients, block)
+            rows = np.arange(block.start, block.stop)
+            u = full - weights[block][:, None] * fit
+        psu = design.psu[rows]
+        if squares is not None:
+            stratum = design.psu_stratum[psu]
+            np.add.at(totals, stratum, u)
+            np.add.at(squares, stratum, u * u)
+        else:
+            np.add.at(totals, psu, u)
     n_h = design.n_psu.astype(float)
     scale = np.where(n_h > 1, design.scale(), 0.0)
     variance = np.zeros(K)
     for j in range(K):
-        if design.one_row_psu:  # every PSU one row: its total is the row's score
-            h = design.psu_stratum[score_psu]
-            s1 = np.bincount(h, weights=u[:, j], minlength=H)
-            s2 = np.bincount(h, weights=u[:, j] * u[:, j], minlength=H)
+        if squares is not None:  # every PSU one row: its total is the row's score
+            s1, s2 = totals[:, j], squares[:, j]
         else:
-            U = np.bincount(score_psu, weights=u[:, j], minlength=C)
+            U = totals[:, j]
             s1 = np.bincount(design.psu_stratum, weights=U, minlength=H)
             s2 = np.bincount(design.psu_stratum, weights=U * U, minlength=H)
         with np.errstate(divide="ignore", invalid="ignore"):
             centred = np.where(n_h > 1, s2 - s1 * s1 / n_h, 0.0)
         variance[j] = float((scale * centred).sum())
-    present = np.flatnonzero(np.bincount(psu, minlength=C))  # PSUs of the two domains
+    present = np.flatnonzero(psus)
     strata = np.count_nonzero(np.bincount(design.psu_stratum[present], minlength=H))
     df = float(present.size - strata)
     return Difference(p_a, p_b, p_a - p_b, np.sqrt(np.maximum(variance, 0.0)), df)
@@ -331,6 +365,7 @@ def contrast_table(
         )
     keep = filter_mask(data, spec_filter)
     groups, labels = group_codes(data[by], group_order)
+    groups = groups.astype(np.int32)  # small: a by-table holds it with its data (issue 16)
     if "reference" in settings.compare and settings.reference not in labels:
         raise EnkatError(
             "the reference group does not occur in the data",
@@ -358,7 +393,7 @@ def contrast_table(
             ]
     blocks = []
     for var in variables:
-        codes = np.where(keep, variable_codes(data, var), -1)
+        codes = np.where(keep, variable_codes(data, var), -1).astype(np.int16)
         for comparison, group, reference, in_a, in_b in pairs:
             d = difference(design, codes, len(var.categories), in_a, in_b)
             blocks.append(
